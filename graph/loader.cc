@@ -1,0 +1,70 @@
+#include "graph/loader.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "graph/status_macros.h"
+
+namespace nitro {
+
+namespace {
+
+// Collects text-format errors instead of printing them to stderr.
+class CollectErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectErrors(std::string source) : source_(std::move(source)) {}
+  void AddError(int line, int column, const std::string& message) override {
+    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
+  }
+  void AddWarning(int line, int column, const std::string& message) override {}
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string source_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text, absl::string_view source) {
+  ParsedModel parsed;
+  google::protobuf::TextFormat::Parser parser;
+  CollectErrors errors{std::string(source)};
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&tree);
+  if (!parser.ParseFromString(std::string(text), &parsed.model)) {
+    if (errors.errors().empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": not a valid model"));
+    return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
+  }
+  const auto* node_field = proto::Model::descriptor()->FindFieldByName("node");
+  for (int i = 0; i < parsed.model.node_size(); ++i) {
+    auto loc = tree.GetLocation(node_field, i);
+    parsed.node_lines.push_back(loc.line + 1);
+  }
+  return parsed;
+}
+
+absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the model file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  return ParseModelText(ss.str(), path);
+}
+
+absl::StatusOr<Graph> LoadGraph(const std::string& path, int64_t batch_size) {
+  ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path));
+  BuildOptions options;
+  options.source = path;
+  options.batch_size = batch_size;
+  options.node_lines = std::move(parsed.node_lines);
+  return BuildGraph(std::move(parsed.model), options);
+}
+
+}  // namespace nitro

@@ -1,0 +1,32 @@
+#include "graph/shape.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace nitro {
+
+namespace {
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+}
+
+absl::StatusOr<int64_t> ElementCount(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return absl::OutOfRangeError(absl::StrCat("negative dimension in shape ", ShapeString(shape)));
+    if (d != 0 && n > kMaxElements / d) {
+      return absl::OutOfRangeError(absl::StrCat("shape ", ShapeString(shape), " has more than 2^40 elements"));
+    }
+    n *= d;
+  }
+  return n;
+}
+
+int64_t NumElements(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string ShapeString(const Shape& shape) { return absl::StrCat("[", absl::StrJoin(shape, ", "), "]"); }
+
+}  // namespace nitro
