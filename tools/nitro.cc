@@ -1,0 +1,36 @@
+// `nitro`: the command-line entry point; dispatches to the subcommands of tools/commands.h.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+namespace {
+
+const nitro::cli::Command kCommands[] = {
+    {"show", "print a model's blocks, shapes, parameter counts and MACs", nitro::cli::RunShow},
+};
+
+void PrintUsage() {
+  std::printf(
+      "nitro: integer-only training of deep networks (NITRO-D).\n\n"
+      "usage: nitro <command> [flags]\n\ncommands:\n");
+  for (const auto& c : kCommands) std::printf("  %-16s %s\n", c.name, c.summary);
+  std::printf("\nRun `nitro <command> --help` for the flags of a command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    PrintUsage();
+    return argc < 2 ? 2 : 0;
+  }
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) == 0) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  std::fprintf(stderr, "nitro: unknown command '%s'\n\n", argv[1]);
+  PrintUsage();
+  return 2;
+}
