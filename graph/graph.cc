@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "graph/status_macros.h"
@@ -16,9 +17,37 @@ namespace {
 bool ValidValueName(const std::string& name) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'') return false;
+    // Control characters (NUL, escapes, DEL) would make error messages unreadable.
+    if (c == ' ' || c == '"' || c == '\'' || (static_cast<unsigned char>(c) < 0x20) || c == 0x7f) return false;
   }
   return true;
+}
+
+// A declared (input or parameter) shape: every dimension at least 1 and at most 2^40 elements
+// in all. Zero dimensions are rejected because ElementCount accepts e.g. [0, 2^40, 2^40] (product
+// 0), whose other dimensions would overflow int64 in shape functions that multiply them (Flatten).
+// With every declared dimension >= 1, every partial product is bounded by the checked total.
+absl::Status CheckDeclaredShape(const Shape& shape) {
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (shape[k] == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("dimension ", k, " of shape ", ShapeString(shape),
+                                                     " is 0; every dimension must be positive"));
+    }
+  }
+  auto count = ElementCount(shape);
+  return count.ok() ? absl::OkStatus() : count.status();
+}
+
+// The attribute type of a value as written, for "must be ..., got ..." messages.
+std::string GivenAttrType(const proto::Attr& a) {
+  switch (a.value_case()) {
+    case proto::Attr::kI: return AttrTypeName(AttrType::kInt);
+    case proto::Attr::kInts: return AttrTypeName(AttrType::kInts);
+    case proto::Attr::kS: return AttrTypeName(AttrType::kString);
+    case proto::Attr::kDtype: return AttrTypeName(AttrType::kDType);
+    case proto::Attr::VALUE_NOT_SET: break;
+  }
+  return "no value";
 }
 
 std::string Loc(const std::string& source, int line) {
@@ -62,10 +91,14 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
                                          : (model.train().batch_size() > 0 ? model.train().batch_size() : 1);
   const std::string& src = g.source_;
   auto err = [&](const std::string& msg) { return absl::InvalidArgumentError(absl::StrCat(src, ": ", msg)); };
+  // An empty file parses as a valid, empty Model; say so instead of returning an empty graph.
+  if (model.node_size() == 0) return err("the model has no nodes");
 
   // Declared values: inputs and parameters.
   auto declare = [&](const std::string& name, ValueType type, ValueKind kind, const char* what) -> absl::Status {
-    if (!ValidValueName(name)) return err(absl::StrCat(what, " has an empty or malformed name '", name, "'"));
+    if (!ValidValueName(name)) {
+      return err(absl::StrCat(what, " has an empty or malformed name '", absl::CHexEscape(name), "'"));
+    }
     if (g.values_.count(name)) return err(absl::StrCat(what, " '", name, "' is defined twice"));
     ValueInfo info;
     info.name = name;
@@ -81,8 +114,8 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
     }
     Shape shape(in.shape().begin(), in.shape().end());
     if (in.role() != proto::SCALAR) shape.insert(shape.begin(), g.batch_size_);
-    auto count = ElementCount(shape);
-    if (!count.ok()) return err(absl::StrCat("input '", in.name(), "': ", count.status().message()));
+    const absl::Status shape_ok = CheckDeclaredShape(shape);
+    if (!shape_ok.ok()) return err(absl::StrCat("input '", in.name(), "': ", shape_ok.message()));
     RETURN_IF_ERROR(declare(in.name(), {in.dtype(), shape}, ValueKind::kInput, "input"));
   }
   for (auto& p : *model.mutable_param()) {
@@ -90,11 +123,12 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
     if (p.dtype() != kInt32) return err(absl::StrCat("parameter '", p.name(), "' must be INT32 (weights are int32, spec §2)"));
     Shape shape(p.shape().begin(), p.shape().end());
     if (shape.empty()) return err(absl::StrCat("parameter '", p.name(), "' has no shape"));
-    auto count = ElementCount(shape);
-    if (!count.ok()) return err(absl::StrCat("parameter '", p.name(), "': ", count.status().message()));
-    if (p.init().kind_case() == proto::Init::kValues && p.init().values().v_size() != *count) {
+    const absl::Status shape_ok = CheckDeclaredShape(shape);
+    if (!shape_ok.ok()) return err(absl::StrCat("parameter '", p.name(), "': ", shape_ok.message()));
+    const int64_t count = NumElements(shape);
+    if (p.init().kind_case() == proto::Init::kValues && p.init().values().v_size() != count) {
       return err(absl::StrCat("parameter '", p.name(), "': init has ", p.init().values().v_size(),
-                              " values but the shape ", ShapeString(shape), " holds ", *count));
+                              " values but the shape ", ShapeString(shape), " holds ", count));
     }
     if (p.amp() < 0 || p.decay_inv() < 0) return err(absl::StrCat("parameter '", p.name(), "': amp and decay_inv must be >= 0"));
     RETURN_IF_ERROR(declare(p.name(), {p.dtype(), shape}, ValueKind::kParam, "parameter"));
@@ -156,7 +190,8 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
       if (!spec) return nerr(absl::StrCat("unknown attribute '", a.name(), "'"));
       if (!seen.insert(a.name()).second) return nerr(absl::StrCat("attribute '", a.name(), "' is set twice"));
       if (!AttrHasType(a, spec->type)) {
-        return nerr(absl::StrCat("attribute '", a.name(), "' must be a ", AttrTypeName(spec->type)));
+        return nerr(absl::StrCat("attribute '", a.name(), "' must be of type ", AttrTypeName(spec->type), ", got ",
+                                 GivenAttrType(a)));
       }
       resolved.push_back(a);
     }
@@ -168,7 +203,7 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
     attrs[i] = AttrView(std::move(resolved));
     for (int o = 0; o < node.out_size(); ++o) {
       const std::string& v = node.out(o);
-      if (!ValidValueName(v)) return nerr(absl::StrCat("output ", o, " has an empty or malformed name '", v, "'"));
+      if (!ValidValueName(v)) return nerr(absl::StrCat("output ", o, " has an empty or malformed name '", absl::CHexEscape(v), "'"));
       if (g.values_.count(v) || producer.count(v)) return nerr(absl::StrCat("value '", v, "' is defined twice"));
       producer[v] = i;
     }
@@ -215,11 +250,32 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
     }
   }
   if (static_cast<int>(order.size()) != n) {
-    std::vector<std::string> cyc;
-    for (int i = 0; i < n; ++i) {
-      if (indegree[i] > 0) cyc.push_back(absl::StrCat("'", model.node(i).name(), "' (line ", lines[i], ")"));
+    // Name one actual cycle, not every leftover node (nodes downstream of a cycle are left over
+    // too). Every leftover node has a leftover producer among its inputs, so walking producers
+    // backwards from any leftover node must revisit a node; the revisited stretch is a cycle.
+    int cur = 0;
+    while (indegree[cur] == 0) ++cur;
+    std::vector<int> path;
+    std::vector<int> pos(n, -1);
+    while (pos[cur] < 0) {
+      pos[cur] = static_cast<int>(path.size());
+      path.push_back(cur);
+      for (const auto& v : model.node(cur).in()) {
+        auto it = producer.find(v);
+        if (it != producer.end() && indegree[it->second] > 0) {
+          cur = it->second;
+          break;
+        }
+      }
     }
-    return err(absl::StrCat("the graph has a cycle through nodes ", absl::StrJoin(cyc, ", ")));
+    // path[k + 1] feeds path[k], and cur feeds path.back(): list the cycle in data-flow order.
+    auto name = [&](int i) {
+      return absl::StrCat("node '", model.node(i).name(), "'", lines[i] > 0 ? absl::StrCat(" (line ", lines[i], ")") : "");
+    };
+    std::vector<std::string> cyc = {name(cur)};
+    for (int k = static_cast<int>(path.size()) - 1; k > pos[cur]; --k) cyc.push_back(name(path[k]));
+    cyc.push_back(absl::StrCat("node '", model.node(cur).name(), "'"));
+    return err(absl::StrCat("the graph has a cycle: ", absl::StrJoin(cyc, " -> ")));
   }
 
   // Shape inference in topological order.
@@ -267,6 +323,14 @@ absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options
     g.lines_.push_back(lines[order[idx]]);
     g.ops_.push_back(ops[order[idx]]);
     g.attrs_.push_back(attrs[order[idx]]);
+  }
+  // A parameter no node reads would never be trained (nor used); it is almost always a typo.
+  // Unused inputs are allowed: e.g. the `lr_inv` scalar is only read by the IntegerSGD nodes
+  // that the local-gradient pass adds.
+  for (const auto& p : model.param()) {
+    if (g.values_.at(p.name()).consumers.empty()) {
+      return err(absl::StrCat("parameter '", p.name(), "' is not used by any node"));
+    }
   }
   g.model_ = std::move(model);
   return g;

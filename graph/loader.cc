@@ -1,8 +1,10 @@
 #include "graph/loader.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -18,7 +20,9 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
  public:
   explicit CollectErrors(std::string source) : source_(std::move(source)) {}
   void AddError(int line, int column, const std::string& message) override {
-    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
+    // At the end of the input the parser reports an empty token ("Expected identifier, got: ").
+    const bool at_eof = absl::EndsWith(message, "got: ");
+    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message, at_eof ? "end of file" : ""));
   }
   void AddWarning(int line, int column, const std::string& message) override {}
   const std::vector<std::string>& errors() const { return errors_; }
@@ -50,6 +54,12 @@ absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text, absl::string_
 }
 
 absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+  // An ifstream opens a directory without error and reads nothing, which would then be reported
+  // as an empty model; say what is wrong instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a model file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the model file"));
   std::stringstream ss;

@@ -20,6 +20,7 @@ _LIBS = {
     "tbb": ["tbb"],
     "gtest": ["gtest", "gmock"],
     "gtest_main": ["gtest_main", "gmock"],
+    "zlib": ["zlib"],
 }
 
 def _pkg_config(ctx, flag, modules):

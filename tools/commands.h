@@ -18,6 +18,7 @@ struct Command {
 };
 
 int RunShow(const std::vector<std::string>& args);
+int RunDerive(const std::vector<std::string>& args);
 
 }  // namespace nitro::cli
 

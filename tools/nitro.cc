@@ -10,6 +10,7 @@ namespace {
 
 const nitro::cli::Command kCommands[] = {
     {"show", "print a model's blocks, shapes, parameter counts and MACs", nitro::cli::RunShow},
+    {"derive", "print the training graph derived by the local-gradient pass (.pbtxt or DOT)", nitro::cli::RunDerive},
 };
 
 void PrintUsage() {

@@ -1,0 +1,276 @@
+// The malformed-model corpus: every tests/malformed/*.pbtxt must be rejected by LoadGraph with
+// the status code and message its header promises. Header lines (leading `#` comments):
+//
+//   # expect: <substring>      the message must contain it (any number of lines, all required)
+//   # code: INVALID_ARGUMENT   the expected absl::StatusCode, by name
+//   # node: <name>             the message must name the node: "node '<name>'"
+//   # known-bug: <reason>      the loader does not reject the file yet: the case is skipped
+//
+// Every message must also name the file. The directory is listed at run time, so a new file is
+// picked up without touching this test. A second test mutates a valid model a few thousand times
+// and requires LoadGraph to return (any) status without crashing.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "graph/loader.h"
+#include "gtest/gtest.h"
+
+namespace nitro {
+namespace {
+
+constexpr char kCorpusDir[] = "tests/malformed";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Expectation {
+  std::vector<std::string> substrings;
+  std::string code;
+  std::vector<std::string> nodes;
+  std::string known_bug;
+};
+
+// Reads the `# key: value` lines at the top of a corpus file (stops at the first line that is
+// not a comment, so binary garbage after the header is never interpreted).
+Expectation ParseHeader(const std::string& text) {
+  Expectation e;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!absl::ConsumePrefix(&line, "#")) break;
+    line = absl::StripAsciiWhitespace(line);
+    if (absl::ConsumePrefix(&line, "expect:")) {
+      e.substrings.emplace_back(absl::StripLeadingAsciiWhitespace(line));
+    } else if (absl::ConsumePrefix(&line, "code:")) {
+      e.code = std::string(absl::StripAsciiWhitespace(line));
+    } else if (absl::ConsumePrefix(&line, "node:")) {
+      e.nodes.emplace_back(absl::StripAsciiWhitespace(line));
+    } else if (absl::ConsumePrefix(&line, "known-bug:")) {
+      e.known_bug = std::string(absl::StripAsciiWhitespace(line));
+    }
+  }
+  return e;
+}
+
+std::string CodeName(absl::StatusCode code) {
+  // absl::StatusCodeToString gives "INVALID_ARGUMENT", "NOT_FOUND", ... .
+  return absl::StatusCodeToString(code);
+}
+
+std::vector<std::string> CorpusFiles() {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(kCorpusDir, ec)) {
+    const std::string path = entry.path().string();
+    if (absl::EndsWith(path, ".pbtxt")) files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(MalformedCorpus, IsPresent) {
+  // Guards against a broken `data` glob or working directory: the loop below would pass vacuously.
+  EXPECT_GE(CorpusFiles().size(), 30u) << "cwd: " << std::filesystem::current_path();
+}
+
+class MalformedModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MalformedModel, IsRejectedClearly) {
+  const std::string path = GetParam();
+  const Expectation e = ParseHeader(ReadFile(path));
+  ASSERT_FALSE(e.substrings.empty()) << path << ": no `# expect:` line in the header";
+  ASSERT_FALSE(e.code.empty()) << path << ": no `# code:` line in the header";
+
+  auto g = LoadGraph(path);
+  if (!e.known_bug.empty() && g.ok()) GTEST_SKIP() << "known bug: " << e.known_bug;
+  ASSERT_FALSE(g.ok()) << path << " loaded without error";
+  const absl::Status& s = g.status();
+  const std::string msg(s.message());
+  std::printf("%s: %s\n", CodeName(s.code()).c_str(), msg.c_str());  // the log documents every message
+  EXPECT_EQ(CodeName(s.code()), e.code) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, path)) << "the message does not name the file: " << msg;
+  for (const auto& sub : e.substrings) {
+    EXPECT_TRUE(absl::StrContains(msg, sub)) << "missing \"" << sub << "\" in: " << msg;
+  }
+  for (const auto& node : e.nodes) {
+    const std::string want = absl::StrCat("node '", node, "'");
+    EXPECT_TRUE(absl::StrContains(msg, want)) << "missing \"" << want << "\" in: " << msg;
+  }
+  if (!e.known_bug.empty()) {
+    ADD_FAILURE() << "rejected as expected: the known bug seems fixed; drop the `# known-bug:` line";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, MalformedModel, ::testing::ValuesIn(CorpusFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = std::filesystem::path(info.param).stem().string();
+                           for (char& c : name) {
+                             if (!absl::ascii_isalnum(c)) c = '_';
+                           }
+                           return name;
+                         });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MalformedModel);
+
+TEST(LoadGraphErrors, MissingFileIsNotFound) {
+  auto g = LoadGraph("tests/malformed/no_such_file.pbtxt");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(g.status().message(), "tests/malformed/no_such_file.pbtxt")) << g.status();
+}
+
+TEST(LoadGraphErrors, DirectoryIsRejected) {
+  auto g = LoadGraph(kCorpusDir);
+  ASSERT_FALSE(g.ok());
+  EXPECT_TRUE(absl::StrContains(g.status().message(), "is a directory")) << g.status();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutation fuzzing of a valid model: LoadGraph must return, never crash, abort or hang, and every
+// error must be a user-input error that names the file.
+
+std::vector<std::string> Lines(const std::string& text) { return absl::StrSplit(text, '\n'); }
+
+std::string JoinLines(const std::vector<std::string>& lines) { return absl::StrJoin(lines, "\n"); }
+
+// Positions of the maximal digit runs (optionally with a leading '-') in `s`.
+std::vector<std::pair<size_t, size_t>> Numbers(const std::string& s) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  for (size_t i = 0; i < s.size();) {
+    if (absl::ascii_isdigit(s[i])) {
+      size_t j = i;
+      while (j < s.size() && absl::ascii_isdigit(s[j])) ++j;
+      spans.push_back({i, j - i});
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return spans;
+}
+
+// Positions of the contents of the double-quoted strings in `s`.
+std::vector<std::pair<size_t, size_t>> Quoted(const std::string& s) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  size_t i = 0;
+  while ((i = s.find('"', i)) != std::string::npos) {
+    const size_t j = s.find('"', i + 1);
+    if (j == std::string::npos) break;
+    spans.push_back({i + 1, j - i - 1});
+    i = j + 1;
+  }
+  return spans;
+}
+
+std::string Mutate(std::string text, std::mt19937_64& rng) {
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  static const char* const kNumbers[] = {"0", "-1", "-7", "1", "2", "3", "4", "1000", "2147483648",
+                                         "-2147483649", "1099511627776", "9223372036854775807",
+                                         "-9223372036854775808", "99999999999999999999", "1000000000"};
+  static const char* const kNames[] = {"Linear", "Conv2D", "Scale", "NitroRelu", "MaxPool2D", "Dropout",
+                                       "RssLoss", "IntegerSGD", "Flatten", "Reshape", "Add", "RssLossGrad",
+                                       "LinearWeightGrad", "Conv2DInputGrad", "NitroReluGrad", "Nope", "",
+                                       "x", "image", "target", "b0.w", "b0.a", "logits", "out.w", "b1",
+                                       "divisor", "alpha_inv", "kernel", "rate_permille"};
+  switch (pick(7)) {
+    case 0: {  // delete a character
+      if (!text.empty()) text.erase(pick(text.size()), 1);
+      break;
+    }
+    case 1: {  // duplicate a line
+      auto lines = Lines(text);
+      const size_t i = pick(lines.size());
+      lines.insert(lines.begin() + i, lines[i]);
+      text = JoinLines(lines);
+      break;
+    }
+    case 2: {  // swap two lines
+      auto lines = Lines(text);
+      std::swap(lines[pick(lines.size())], lines[pick(lines.size())]);
+      text = JoinLines(lines);
+      break;
+    }
+    case 3:
+    case 4: {  // replace a number with a special one
+      const auto spans = Numbers(text);
+      if (spans.empty()) break;
+      const auto [pos, len] = spans[pick(spans.size())];
+      text.replace(pos, len, kNumbers[pick(std::size(kNumbers))]);
+      break;
+    }
+    case 5: {  // replace a quoted name (op, value, block, attribute) with another one
+      const auto spans = Quoted(text);
+      if (spans.empty()) break;
+      const auto [pos, len] = spans[pick(spans.size())];
+      text.replace(pos, len, kNames[pick(std::size(kNames))]);
+      break;
+    }
+    case 6: {  // delete a line
+      auto lines = Lines(text);
+      lines.erase(lines.begin() + pick(lines.size()));
+      text = JoinLines(lines);
+      break;
+    }
+  }
+  return text;
+}
+
+TEST(MalformedFuzz, MutantsOfMlp1NeverCrash) {
+  const std::string original = ReadFile("models/mlp1_mnist.pbtxt");
+  ASSERT_FALSE(original.empty());
+  ASSERT_TRUE(LoadGraph("models/mlp1_mnist.pbtxt").ok());
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string path = absl::StrCat(tmp ? tmp : "/tmp", "/mutant.pbtxt");
+
+  std::mt19937_64 rng(20240601);
+  constexpr int kMutants = 4000;
+  int loaded = 0;
+  std::map<absl::StatusCode, int> codes;
+  for (int m = 0; m < kMutants; ++m) {
+    std::string text = original;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < edits; ++k) text = Mutate(std::move(text), rng);
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << text;
+    }
+    auto g = LoadGraph(path);
+    if (g.ok()) {
+      ++loaded;
+      continue;
+    }
+    const absl::Status& s = g.status();
+    ++codes[s.code()];
+    // User-input errors only: never Internal/Unknown (a shape function bug) or anything else.
+    const bool user_error = s.code() == absl::StatusCode::kInvalidArgument ||
+                            s.code() == absl::StatusCode::kNotFound || s.code() == absl::StatusCode::kOutOfRange;
+    if (!user_error || !absl::StrContains(s.message(), path)) {
+      ADD_FAILURE() << "mutant " << m << ": " << s << "\n--- mutant text ---\n" << text;
+      break;
+    }
+  }
+  std::string summary;
+  for (const auto& [code, count] : codes) absl::StrAppend(&summary, " ", absl::StatusCodeToString(code), "=", count);
+  std::printf("%d mutants: %d loaded,%s\n", kMutants, loaded, summary.c_str());
+  // The mutations must reach the validation, not only the parser.
+  EXPECT_GT(codes[absl::StatusCode::kInvalidArgument], kMutants / 4);
+}
+
+}  // namespace
+}  // namespace nitro
