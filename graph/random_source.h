@@ -7,6 +7,11 @@
 #define NITRO_GRAPH_RANDOM_SOURCE_H_
 
 #include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace nitro {
 
@@ -20,6 +25,11 @@ class RandomSource {
   // 1 with probability p_per_million / 10^6, else 0. In NumPy mode this is numpy's
   // binomial(1, p), which the implementation reproduces with exact integer thresholds.
   virtual int Bernoulli(int64_t p_per_million) = 0;
+  // The generator's full state as bytes, and its restoration: a checkpoint stores it so that a
+  // resumed run draws exactly what an uninterrupted one would. LoadState rejects bytes it did not
+  // write (DataLoss).
+  virtual absl::StatusOr<std::string> SaveState() const = 0;
+  virtual absl::Status LoadState(absl::string_view state) = 0;
 };
 
 }  // namespace nitro

@@ -17,11 +17,17 @@ absl::StatusOr<kernels::PoolDims> PoolDimsFrom(const ShapeContext* ctx, const Sh
   d.KW = k[1];
   d.PH = p[0];
   d.PW = p[1];
-  if (d.KH <= 0 || d.KW <= 0) return ctx->Error("kernel sizes must be positive");
+  constexpr int64_t kMaxWindow = int64_t{1} << 20;  // keeps every size computation far from overflow
+  if (d.KH <= 0 || d.KW <= 0 || d.KH > kMaxWindow || d.KW > kMaxWindow) {
+    return ctx->Error("kernel sizes must be in [1, 2^20]");
+  }
   if (d.PH < 0 || d.PW < 0 || d.PH > d.KH / 2 || d.PW > d.KW / 2) {
     return ctx->Error("padding must be in [0, kernel/2] per axis (the reference's rule)");
   }
-  if (d.Ho() <= 0 || d.Wo() <= 0) return ctx->Error("the pooling window is larger than the padded input");
+  if (d.H + 2 * d.PH < d.KH || d.W + 2 * d.PW < d.KW) {
+    return ctx->Error(absl::StrCat("the pooling window ", d.KH, "x", d.KW, " is larger than the padded input ",
+                                   d.H + 2 * d.PH, "x", d.W + 2 * d.PW));
+  }
   return d;
 }
 

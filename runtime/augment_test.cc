@@ -32,6 +32,8 @@ class ScriptedRandom : public RandomSource {
     log_.push_back(absl::StrCat("B", p));
     return static_cast<int>(Next());
   }
+  absl::StatusOr<std::string> SaveState() const override { return std::string(); }
+  absl::Status LoadState(absl::string_view) override { return absl::OkStatus(); }
   const std::vector<std::string>& log() const { return log_; }
   bool exhausted() const { return script_.empty(); }
 

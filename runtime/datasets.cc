@@ -293,7 +293,7 @@ absl::Status AppendCifar10Batch(absl::string_view bytes, absl::string_view name,
     out.h = 32;
     out.w = 32;
   } else if (out.c != 3 || out.h != 32 || out.w != 32) {
-    return absl::InvalidArgumentError("AppendCifar10Batch: the output is not 3x32x32");
+    return absl::InvalidArgumentError(absl::StrCat(name, ": cannot append CIFAR-10 records to a dataset that is not 3x32x32"));
   }
   const int64_t records = static_cast<int64_t>(bytes.size()) / kCifarRecord;
   out.images.reserve(out.images.size() + records * kCifarPixels);

@@ -71,4 +71,27 @@ void DefaultRandom::RecordError(absl::Status error) {
   if (status_.ok()) status_ = std::move(error);
 }
 
+// State bytes: "PCG32" tag, then state and increment, little-endian uint64.
+absl::StatusOr<std::string> DefaultRandom::SaveState() const {
+  std::string out = "PCG32";
+  for (uint64_t v : {state_, inc_}) {
+    for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+  }
+  return out;
+}
+
+absl::Status DefaultRandom::LoadState(absl::string_view state) {
+  if (state.size() != 5 + 16 || state.substr(0, 5) != "PCG32") {
+    return absl::DataLossError("the saved random state is not a nitro PCG32 state");
+  }
+  uint64_t v[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    for (int b = 0; b < 8; ++b) v[k] |= static_cast<uint64_t>(static_cast<uint8_t>(state[5 + 8 * k + b])) << (8 * b);
+  }
+  if ((v[1] & 1) == 0) return absl::DataLossError("the saved PCG32 increment must be odd");
+  state_ = v[0];
+  inc_ = v[1];
+  return absl::OkStatus();
+}
+
 }  // namespace nitro

@@ -9,6 +9,7 @@
 #define NITRO_RUNTIME_DEFAULT_RANDOM_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,9 @@ class DefaultRandom : public RandomSource {
 
   // OK, or the first misuse seen. Sticky until Seed() is called again.
   const absl::Status& status() const { return status_; }
+
+  absl::StatusOr<std::string> SaveState() const override;
+  absl::Status LoadState(absl::string_view state) override;
 
  private:
   void RecordError(absl::Status error);

@@ -81,3 +81,22 @@ TEST(DefaultRandomTest, BernoulliExtremesAreExactAndDrawNothing) {
 
 }  // namespace
 }  // namespace nitro
+
+namespace nitro {
+namespace {
+
+TEST(DefaultRandomState, SaveAndLoadContinueTheStream) {
+  DefaultRandom a(42);
+  for (int i = 0; i < 1000; ++i) a.NextU32();
+  auto saved = a.SaveState();
+  ASSERT_TRUE(saved.ok());
+  std::vector<uint32_t> expected;
+  for (int i = 0; i < 100; ++i) expected.push_back(a.NextU32());
+  DefaultRandom b(7);
+  ASSERT_TRUE(b.LoadState(*saved).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(b.NextU32(), expected[i]) << i;
+  EXPECT_FALSE(b.LoadState("PCG32").ok());
+}
+
+}  // namespace
+}  // namespace nitro

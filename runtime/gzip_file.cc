@@ -135,9 +135,9 @@ absl::StatusOr<std::string> Gzip(absl::string_view data) {
 }
 
 absl::StatusOr<std::string> ReadMaybeGzipped(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
-  if (!IsGzip(bytes)) return bytes;
-  return Gunzip(bytes, path);
+  absl::StatusOr<std::string> bytes = ReadFileBytes(path);
+  if (!bytes.ok() || !IsGzip(*bytes)) return bytes;
+  return Gunzip(*bytes, path);
 }
 
 }  // namespace nitro

@@ -127,4 +127,32 @@ void NumpyRandom::RecordError(absl::Status error) {
   if (status_.ok()) status_ = std::move(error);
 }
 
+// State bytes: "MT19937" tag, then pos and the 624 state words, little-endian uint32.
+absl::StatusOr<std::string> NumpyRandom::SaveState() const {
+  std::string out = "MT19937";
+  auto put = [&out](uint32_t v) {
+    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+  };
+  put(static_cast<uint32_t>(pos_));
+  for (uint32_t w : mt_) put(w);
+  return out;
+}
+
+absl::Status NumpyRandom::LoadState(absl::string_view state) {
+  constexpr size_t kSize = 7 + 4 * (1 + kStateWords);
+  if (state.size() != kSize || state.substr(0, 7) != "MT19937") {
+    return absl::DataLossError("the saved random state is not a NumPy MT19937 state");
+  }
+  auto get = [&state](size_t at) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= static_cast<uint32_t>(static_cast<uint8_t>(state[at + b])) << (8 * b);
+    return v;
+  };
+  const uint32_t pos = get(7);
+  if (pos > static_cast<uint32_t>(kStateWords)) return absl::DataLossError("the saved MT19937 position is out of range");
+  pos_ = static_cast<int>(pos);
+  for (int i = 0; i < kStateWords; ++i) mt_[i] = get(11 + 4 * i);
+  return absl::OkStatus();
+}
+
 }  // namespace nitro

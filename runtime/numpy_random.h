@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -51,6 +52,9 @@ class NumpyRandom : public RandomSource {
   // OK, or the first misuse seen (unsupported Bernoulli p, invalid RandInt range). Sticky: stays
   // set until Seed() is called again.
   const absl::Status& status() const { return status_; }
+
+  absl::StatusOr<std::string> SaveState() const override;
+  absl::Status LoadState(absl::string_view state) override;
 
  private:
   void Twist();

@@ -214,3 +214,23 @@ TEST(NumpyRandomTest, UsableThroughTheRandomSourceInterface) {
 
 }  // namespace
 }  // namespace nitro
+
+namespace nitro {
+namespace {
+
+TEST(NumpyRandomState, SaveAndLoadContinueTheStream) {
+  NumpyRandom a(42);
+  for (int i = 0; i < 1000; ++i) a.NextU32();
+  auto saved = a.SaveState();
+  ASSERT_TRUE(saved.ok());
+  std::vector<uint32_t> expected;
+  for (int i = 0; i < 2000; ++i) expected.push_back(a.NextU32());
+  NumpyRandom b(7);
+  ASSERT_TRUE(b.LoadState(*saved).ok());
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(b.NextU32(), expected[i]) << i;
+  EXPECT_FALSE(b.LoadState("garbage").ok());
+  EXPECT_FALSE(b.LoadState(saved->substr(0, saved->size() - 1)).ok());
+}
+
+}  // namespace
+}  // namespace nitro

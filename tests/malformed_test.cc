@@ -231,15 +231,20 @@ std::string Mutate(std::string text, std::mt19937_64& rng) {
   return text;
 }
 
-TEST(MalformedFuzz, MutantsOfMlp1NeverCrash) {
-  const std::string original = ReadFile("models/mlp1_mnist.pbtxt");
-  ASSERT_FALSE(original.empty());
-  ASSERT_TRUE(LoadGraph("models/mlp1_mnist.pbtxt").ok());
+// Mutates `original` kMutants times (1-3 edits each) and loads every mutant.
+void FuzzLoadGraph(const std::string& original, uint64_t seed, int kMutants) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string path = absl::StrCat(tmp ? tmp : "/tmp", "/mutant.pbtxt");
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << original;
+  }
+  {
+    auto seed_graph = LoadGraph(path);
+    ASSERT_TRUE(seed_graph.ok()) << "the seed model must load: " << seed_graph.status();
+  }
 
-  std::mt19937_64 rng(20240601);
-  constexpr int kMutants = 4000;
+  std::mt19937_64 rng(seed);
   int loaded = 0;
   std::map<absl::StatusCode, int> codes;
   for (int m = 0; m < kMutants; ++m) {
@@ -268,8 +273,48 @@ TEST(MalformedFuzz, MutantsOfMlp1NeverCrash) {
   std::string summary;
   for (const auto& [code, count] : codes) absl::StrAppend(&summary, " ", absl::StatusCodeToString(code), "=", count);
   std::printf("%d mutants: %d loaded,%s\n", kMutants, loaded, summary.c_str());
+  std::fflush(stdout);
   // The mutations must reach the validation, not only the parser.
   EXPECT_GT(codes[absl::StatusCode::kInvalidArgument], kMutants / 4);
+}
+
+TEST(MalformedFuzz, MutantsOfMlp1NeverCrash) {
+  const std::string mlp1 = ReadFile("models/mlp1_mnist.pbtxt");
+  ASSERT_FALSE(mlp1.empty());
+  FuzzLoadGraph(mlp1, 20240601, 4000);
+}
+
+// A small CNN that exercises the ops MLP-1 lacks (Conv2D, MaxPool2D, Dropout, Add).
+constexpr char kSmallCnn[] = R"pb(
+name: "small_cnn"
+input { name: "image" dtype: INT8 shape: [1, 8, 8] }
+input { name: "target" dtype: INT8 shape: [10] role: TARGETS }
+param { name: "c0.w" shape: [4, 1, 3, 3] init { kaiming {} } amp: 640 decay_inv: 12000 }
+param { name: "c1.w" shape: [4, 4, 3, 3] init { uniform_bound: 8 } }
+param { name: "fc.w" shape: [10, 100] init { zeros: true } }
+block { name: "b0" visits: 2 }
+block { name: "fc" }
+node { block: "b0" op: "Conv2D" in: ["image", "c0.w"] out: "c0.z" attr { name: "pad" i: 1 } }
+node { block: "b0" op: "Scale" in: "c0.z" out: "c0.s" attr { name: "divisor" i: 2304 } }
+node { block: "b0" op: "NitroRelu" in: "c0.s" out: "c0.a" attr { name: "alpha_inv" i: 4 } }
+node { block: "b0" op: "Conv2D" in: ["c0.a", "c1.w"] out: "c1.z" }
+node { block: "b0" op: "Add" in: ["c1.z", "c0.z"] out: "sum" }
+node { op: "MaxPool2D" in: "c0.a" out: "p" attr { name: "kernel" ints { v: [2, 2] } } attr { name: "pad" ints { v: [1, 1] } } }
+node { op: "Dropout" in: "p" out: "d" attr { name: "rate_permille" i: 100 } }
+node { op: "Flatten" in: "d" out: "f" }
+node { block: "fc" op: "Linear" in: ["f", "fc.w"] out: "fc.z" }
+node { block: "fc" op: "Scale" in: "fc.z" out: "logits" attr { name: "divisor" i: 16384 } }
+node { block: "fc" op: "RssLoss" in: ["logits", "target"] out: ["loss", "correct"] }
+output: "logits"
+train { batch_size: 16 }
+)pb";
+
+TEST(MalformedFuzz, MutantsOfSmallCnnNeverCrash) { FuzzLoadGraph(kSmallCnn, 7, 4000); }
+
+TEST(MalformedFuzz, MutantsOfVgg8bNeverCrash) {
+  const std::string vgg = ReadFile("models/vgg8b_mnist.pbtxt");
+  ASSERT_FALSE(vgg.empty());
+  FuzzLoadGraph(vgg, 11, 2000);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ struct Command {
 
 int RunShow(const std::vector<std::string>& args);
 int RunDerive(const std::vector<std::string>& args);
+int RunExportTensors(const std::vector<std::string>& args);
+int RunTrain(const std::vector<std::string>& args);
 
 }  // namespace nitro::cli
 

@@ -1,0 +1,56 @@
+// Tests of integer-only percentage formatting: rounding half up, padding, empty totals.
+#include "runtime/percent.h"
+
+#include <cstdint>
+
+#include "gtest/gtest.h"
+
+namespace nitro {
+namespace {
+
+TEST(PercentTest, RoundsHalfUp) {
+  EXPECT_EQ(FormatPercent(2, 3), "66.67");
+  EXPECT_EQ(FormatPercent(1, 3), "33.33");
+  EXPECT_EQ(FormatPercent(1, 8), "12.50");
+  EXPECT_EQ(FormatPercent(1, 80000), "0.00");    // 0.00125% rounds down
+  EXPECT_EQ(FormatPercent(1, 40000), "0.00");    // 0.0025% rounds down
+  EXPECT_EQ(FormatPercent(1, 20000), "0.01");    // 0.005% is a half: up
+  EXPECT_EQ(FormatPercent(9724, 10000), "97.24");
+  EXPECT_EQ(FormatPercent(59999, 60000), "100.00");
+}
+
+TEST(PercentTest, Extremes) {
+  EXPECT_EQ(FormatPercent(0, 10), "0.00");
+  EXPECT_EQ(FormatPercent(10, 10), "100.00");
+  EXPECT_EQ(FormatPercent(INT64_MAX, INT64_MAX), "100.00");
+  EXPECT_EQ(FormatPercent(INT64_MAX, 1, 0), "922337203685477580700");
+}
+
+TEST(PercentTest, Decimals) {
+  EXPECT_EQ(FormatPercent(2, 3, 0), "67");
+  EXPECT_EQ(FormatPercent(2, 3, 1), "66.7");
+  EXPECT_EQ(FormatPercent(701, 1000, 1), "70.1");
+  EXPECT_EQ(FormatPercent(52, 100, 1), "52.0");
+  EXPECT_EQ(FormatPercent(1, 3, 4), "33.3333");
+  EXPECT_EQ(FormatPercent(1, 3, 7), "");
+}
+
+TEST(PercentTest, EmptyWhenNoTotal) {
+  EXPECT_EQ(FormatPercent(0, 0), "");
+  EXPECT_EQ(FormatPercent(1, -1), "");
+  EXPECT_EQ(ScaledPercent(0, 0), 0);
+}
+
+TEST(PercentTest, Scaled) {
+  EXPECT_EQ(ScaledPercent(2, 3), 6667);
+  EXPECT_EQ(ScaledPercent(2, 3, 0), 67);
+  EXPECT_EQ(ScaledPercent(1, 1), 10000);
+}
+
+TEST(PercentTest, Negative) {
+  EXPECT_EQ(FormatPercent(-2, 3), "-66.67");
+  EXPECT_EQ(ScaledPercent(-1, 20000), -1);
+}
+
+}  // namespace
+}  // namespace nitro
