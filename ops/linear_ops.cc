@@ -1,7 +1,10 @@
 // Op declarations of the integer Linear layer (spec §2.1): Linear and its backward-only ops
 // LinearInputGrad and LinearWeightGrad.
 #include "graph/op_registry.h"
+#include <type_traits>
+
 #include "ops/kernels/linear.h"
+#include "ops/kernels/linear_avx2.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -28,7 +31,11 @@ absl::Status LinearKernel(KernelContext& ctx) {
   Tensor& z = ctx.output(0);
   DispatchDType(x.dtype(), [&](auto t) {
     using X = decltype(t);
-    kernels::LinearForward(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), x.dim(0), x.dim(1), w.dim(0));
+    const int64_t B = x.dim(0), I = x.dim(1), O = w.dim(0);
+    if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
+      if (kernels::LinearForwardAvx2(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O)) return 0;
+    }
+    kernels::LinearForward(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O);
     return 0;
   });
   return absl::OkStatus();
@@ -82,7 +89,13 @@ absl::Status LinearWeightGradKernel(KernelContext& ctx) {
     using D = decltype(td);
     DispatchDType(x.dtype(), [&](auto tx) {
       using X = decltype(tx);
-      kernels::LinearWeightGrad(dz.data<D>(), x.data<X>(), ctx.output(0).data<int32_t>(), dz.dim(0), x.dim(1), dz.dim(1));
+      const int64_t B = dz.dim(0), I = x.dim(1), O = dz.dim(1);
+      int32_t* g = ctx.output(0).data<int32_t>();
+      if constexpr ((std::is_same_v<D, int8_t> || std::is_same_v<D, int32_t>) &&
+                    (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>)) {
+        if (kernels::LinearWeightGradAvx2(dz.data<D>(), x.data<X>(), g, B, I, O)) return 0;
+      }
+      kernels::LinearWeightGrad(dz.data<D>(), x.data<X>(), g, B, I, O);
       return 0;
     });
     return 0;
