@@ -1,8 +1,12 @@
 #include "ops/kernels/linear_avx2.h"
 
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "tbb/blocked_range.h"
+#include "tbb/parallel_for.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -61,16 +65,25 @@ struct Scratch {
 };
 using Aligned16 = Scratch<int16_t>;
 
+// min and max of n int32 values (vectorisable reduction).
+inline void MinMax(const int32_t* v, int64_t n, int32_t* lo, int32_t* hi) {
+  int32_t mn = INT32_MAX, mx = INT32_MIN;
+  for (int64_t k = 0; k < n; ++k) {
+    mn = v[k] < mn ? v[k] : mn;
+    mx = v[k] > mx ? v[k] : mx;
+  }
+  *lo = mn;
+  *hi = mx;
+}
+
 template <typename X>
 bool ForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O) {
   // Weights must fit 30 bits so that the hi/lo split stays in int16; they always do in NITRO-D
   // (|W| is pulled toward the decay inverse), otherwise the portable kernel takes over.
-  bool fits16 = true;
-  for (int64_t k = 0; k < O * I; ++k) {
-    const int32_t v = w[k];
-    if (v < -(1 << 30) || v >= (1 << 30)) return false;
-    fits16 = fits16 && v >= -32768 && v <= 32767;
-  }
+  int32_t mn, mx;
+  MinMax(w, O * I, &mn, &mx);
+  if (mn < -(1 << 30) || mx >= (1 << 30)) return false;
+  const bool fits16 = mn >= -32768 && mx <= 32767;
   const int64_t Ip = (I + 15) / 16 * 16;
   const int64_t Op = (O + 3) / 4 * 4;
   thread_local Aligned16 xbuf, whi, wlo;
@@ -78,33 +91,49 @@ bool ForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I,
   int16_t* wh = whi.Get(Op * Ip);
   int16_t* wl = fits16 ? nullptr : wlo.Get(Op * Ip);
   for (int64_t b = 0; b < B; ++b) {
-    for (int64_t i = 0; i < I; ++i) xs[b * Ip + i] = x[b * I + i];
-    for (int64_t i = I; i < Ip; ++i) xs[b * Ip + i] = 0;
+    int16_t* dst = xs + b * Ip;
+    const X* src = x + b * I;
+    for (int64_t i = 0; i < I; ++i) dst[i] = src[i];
+    for (int64_t i = I; i < Ip; ++i) dst[i] = 0;
   }
   for (int64_t o = 0; o < Op; ++o) {
-    for (int64_t i = 0; i < Ip; ++i) {
-      const int32_t v = (o < O && i < I) ? w[o * I + i] : 0;
+    int16_t* dh = wh + o * Ip;
+    int16_t* dl = fits16 ? nullptr : wl + o * Ip;
+    int64_t i = 0;
+    if (o < O) {
+      const int32_t* src = w + o * I;
       if (fits16) {
-        wh[o * Ip + i] = static_cast<int16_t>(v);
+        for (; i < I; ++i) dh[i] = static_cast<int16_t>(src[i]);
       } else {
-        wh[o * Ip + i] = Hi15(v);
-        wl[o * Ip + i] = Lo15(v);
+        for (; i < I; ++i) {
+          dh[i] = Hi15(src[i]);
+          dl[i] = Lo15(src[i]);
+        }
       }
     }
-  }
-  for (int64_t b = 0; b < B; ++b) {
-    const int16_t* xb = xs + b * Ip;
-    for (int64_t o = 0; o < Op; o += 4) {
-      uint32_t hi[4];
-      Dot4(xb, wh + o * Ip, wh + (o + 1) * Ip, wh + (o + 2) * Ip, wh + (o + 3) * Ip, Ip, hi);
-      if (!fits16) {
-        uint32_t lo[4];
-        Dot4(xb, wl + o * Ip, wl + (o + 1) * Ip, wl + (o + 2) * Ip, wl + (o + 3) * Ip, Ip, lo);
-        for (int k = 0; k < 4; ++k) hi[k] = (hi[k] << 15) + lo[k];
-      }
-      for (int k = 0; k < 4 && o + k < O; ++k) z[b * O + o + k] = static_cast<int32_t>(hi[k]);
+    for (; i < Ip; ++i) {
+      dh[i] = 0;
+      if (dl) dl[i] = 0;
     }
   }
+  // Output blocks of 4 rows of w are independent: split them over the task arena's threads
+  // (disjoint outputs, so the result does not depend on the split).
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, Op / 4, 8), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t ob = r.begin(); ob < r.end(); ++ob) {
+      const int64_t o = ob * 4;
+      for (int64_t b = 0; b < B; ++b) {
+        const int16_t* xb = xs + b * Ip;
+        uint32_t hi[4];
+        Dot4(xb, wh + o * Ip, wh + (o + 1) * Ip, wh + (o + 2) * Ip, wh + (o + 3) * Ip, Ip, hi);
+        if (!fits16) {
+          uint32_t lo[4];
+          Dot4(xb, wl + o * Ip, wl + (o + 1) * Ip, wl + (o + 2) * Ip, wl + (o + 3) * Ip, Ip, lo);
+          for (int k = 0; k < 4; ++k) hi[k] = (hi[k] << 15) + lo[k];
+        }
+        for (int k = 0; k < 4 && o + k < O; ++k) z[b * O + o + k] = static_cast<int32_t>(hi[k]);
+      }
+    }
+  });
   return true;
 }
 
@@ -113,10 +142,11 @@ bool ForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I,
 template <typename D, typename X>
 bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, int64_t O) {
   bool fits16 = true;
-  for (int64_t k = 0; k < B * O; ++k) {
-    const int32_t v = dz[k];
-    if (v < -(1 << 30) || v >= (1 << 30)) return false;
-    fits16 = fits16 && v >= -32768 && v <= 32767;
+  if constexpr (sizeof(D) == 4) {
+    int32_t mn, mx;
+    MinMax(reinterpret_cast<const int32_t*>(dz), B * O, &mn, &mx);
+    if (mn < -(1 << 30) || mx >= (1 << 30)) return false;
+    fits16 = mn >= -32768 && mx <= 32767;
   }
   const int64_t Bp = (B + 1) / 2 * 2;
   const int64_t Ip = (I + 15) / 16 * 16;
@@ -132,12 +162,14 @@ bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, i
     }
   }
   // Per output o, the broadcast (dz[b,o], dz[b+1,o]) pairs of each pass (hi, or hi then lo).
+  // Pairs of outputs are independent: split them over the task arena's threads.
   const int passes = fits16 ? 1 : 2;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, (O + 1) / 2, 4), [&](const tbb::blocked_range<int64_t>& r) {
   thread_local Scratch<int32_t> pair_buf;
-  int32_t* pairs = pair_buf.Get(passes * Bp / 2 * 2);
+  int32_t* pairs = pair_buf.Get(Bp / 2 * 2);
   thread_local Scratch<uint32_t> acc_buf;
   uint32_t* acc = acc_buf.Get(2 * Ip);
-  for (int64_t o0 = 0; o0 < O; o0 += 2) {
+  for (int64_t o0 = 2 * r.begin(); o0 < 2 * r.end() && o0 < O; o0 += 2) {
     const int64_t no = (o0 + 1 < O) ? 2 : 1;
     for (int pass = 0; pass < passes; ++pass) {
       // pairs[k * (Bp/2) + p] for output o0 + k
@@ -189,6 +221,7 @@ bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, i
       }
     }
   }
+  });
   return true;
 }
 
