@@ -31,6 +31,31 @@ inline uint32_t MacU32(uint32_t acc, int32_t a, int32_t b) {
 }
 inline int32_t FromU32(uint32_t v) { return static_cast<int32_t>(v); }
 
+// trunc(n / d) for int32 n and a fixed divisor 1 <= d < 2^31, by multiplication with a rounded-up
+// reciprocal: with 2^(l-1) < d <= 2^l, s = 31 + l and m = ceil(2^s / d) (at most 2^32 + 1),
+// floor(|n|·m / 2^s) = floor(|n| / d) for every |n| <= 2^31, because the error term
+// |n|·(m·d - 2^s) / (d·2^s) stays below 1/d. The product fits uint64. Same result as `n / d`.
+class TruncDivider {
+ public:
+  explicit TruncDivider(int64_t d) : d_(d) {
+    int l = 0;
+    while ((int64_t{1} << l) < d) ++l;
+    shift_ = 31 + l;
+    magic_ = ((uint64_t{1} << shift_) + static_cast<uint64_t>(d) - 1) / static_cast<uint64_t>(d);
+  }
+  int32_t operator()(int32_t n) const {
+    const uint64_t a = n < 0 ? static_cast<uint64_t>(-static_cast<int64_t>(n)) : static_cast<uint64_t>(n);
+    const int64_t q = static_cast<int64_t>((a * magic_) >> shift_);
+    return static_cast<int32_t>(n < 0 ? -q : q);
+  }
+  int64_t divisor() const { return d_; }
+
+ private:
+  int64_t d_;
+  int shift_ = 31;
+  uint64_t magic_ = 0;
+};
+
 }  // namespace nitro
 
 #endif  // NITRO_OPS_INT_MATH_H_

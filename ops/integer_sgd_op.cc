@@ -31,21 +31,21 @@ absl::Status SgdKernel(KernelContext& ctx) {
   const int32_t* wv = w.data<int32_t>();
   const int32_t* gv = g.data<int32_t>();
   int32_t* out = ctx.output(0).data<int32_t>();
-  // Most quotients are 0 (|g| < lr_inv·amp, |w| < decay_inv): skip those divisions; the others
-  // use 32-bit division when the divisor fits (same truncation, cheaper instruction).
-  const bool div32 = divisor <= INT32_MAX;
-  const bool decay32 = decay <= INT32_MAX;
-  const int32_t d32 = div32 ? static_cast<int32_t>(divisor) : 1;
-  const int32_t e32 = decay32 ? static_cast<int32_t>(decay) : 1;
-  for (int64_t i = 0; i < w.size(); ++i) {
-    const int32_t g = gv[i], wi = wv[i];
-    int64_t step = 0;
-    if (g <= -divisor || g >= divisor) {
-      // INT32_MIN / d32 cannot overflow for d32 >= 1 except d32 == -1, which a positive divisor excludes.
-      step = div32 ? g / d32 : TruncDiv(g, divisor);
+  // Divisors below 2^31 (always, until eight ×3 reductions) use an exact reciprocal multiply.
+  if (divisor <= INT32_MAX && decay <= INT32_MAX) {
+    const TruncDivider by_lr(divisor);
+    const TruncDivider by_decay(decay > 0 ? decay : 1);
+    for (int64_t i = 0; i < w.size(); ++i) {
+      int64_t step = by_lr(gv[i]);
+      if (decay > 0) step += by_decay(wv[i]);
+      out[i] = Wrap32(static_cast<int64_t>(wv[i]) - Wrap32(step));
     }
-    if (decay > 0 && (wi <= -decay || wi >= decay)) step += decay32 ? wi / e32 : TruncDiv(wi, decay);
-    out[i] = Wrap32(static_cast<int64_t>(wi) - Wrap32(step));
+    return absl::OkStatus();
+  }
+  for (int64_t i = 0; i < w.size(); ++i) {
+    int64_t step = TruncDiv(gv[i], divisor);
+    if (decay > 0) step += TruncDiv(wv[i], decay);
+    out[i] = Wrap32(static_cast<int64_t>(wv[i]) - Wrap32(step));
   }
   return absl::OkStatus();
 }

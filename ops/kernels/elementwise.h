@@ -12,7 +12,12 @@ namespace nitro::kernels {
 // s = clip(trunc(z / divisor), -127, 127): symmetric saturation, -128 is never produced. The
 // wrapped int32 accumulator is divided as is (never saturated first).
 inline void Scale(const int32_t* z, int8_t* s, int64_t n, int64_t divisor) {
-  for (int64_t i = 0; i < n; ++i) s[i] = static_cast<int8_t>(Clip(TruncDiv(z[i], divisor), -127, 127));
+  if (divisor > 2147483647) {
+    for (int64_t i = 0; i < n; ++i) s[i] = static_cast<int8_t>(Clip(TruncDiv(z[i], divisor), -127, 127));
+    return;
+  }
+  const TruncDivider div(divisor);
+  for (int64_t i = 0; i < n; ++i) s[i] = static_cast<int8_t>(Clip(div(z[i]), -127, 127));
 }
 
 // The mean correction c(alpha_inv) of NITRO-ReLU; 0 for an unsupported slope.
