@@ -1,7 +1,10 @@
 // Op declarations of the integer Conv2D (stride 1, symmetric zero padding, spec §2.2) and its
 // backward-only ops Conv2DWeightGrad (sparse over non-zero deltas) and Conv2DInputGrad.
 #include "graph/op_registry.h"
+#include <type_traits>
+
 #include "ops/kernels/conv2d.h"
+#include "ops/kernels/conv2d_im2col.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -36,6 +39,9 @@ absl::Status Conv2DKernel(KernelContext& ctx) {
   const auto d = Dims(x.shape(), w.shape(), ctx.attrs().GetInt("pad"));
   DispatchDType(x.dtype(), [&](auto t) {
     using X = decltype(t);
+    if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
+      if (kernels::Conv2DForwardIm2col(x.data<X>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), d)) return 0;
+    }
     kernels::Conv2DForward(x.data<X>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), d);
     return 0;
   });

@@ -219,26 +219,72 @@ absl::Status Trainer::Restore(const proto::Checkpoint& c) {
                                                       c.rng_kind(), " --seed=", c.seed(), "; resume with the same flags"));
   }
   if (c.order_size() != state_.order_size()) {
-    return absl::DataLossError(absl::StrCat(where, ": holds ", c.order_size(), " sample indices, the data have ",
-                                            state_.order_size()));
+    return absl::FailedPreconditionError(absl::StrCat(where, ": holds ", c.order_size(), " sample indices, the data have ",
+                                                      state_.order_size(), " training samples (another data set or ",
+                                                      "--val-size?); resume with the same data and flags"));
   }
+  std::vector<bool> seen(c.order_size(), false);
   for (int64_t v : c.order()) {
     if (v < 0 || v >= state_.order_size()) return absl::DataLossError(absl::StrCat(where, ": sample index out of range"));
+    if (seen[v]) return absl::DataLossError(absl::StrCat(where, ": the sample order is not a permutation"));
+    seen[v] = true;
   }
-  for (const auto& name : param_names_) {
-    bool found = false;
-    for (const auto& tp : c.param()) {
-      if (tp.name() != name) continue;
-      ASSIGN_OR_RETURN(Tensor t, TensorFromProto(tp));
-      absl::Status s = train_plan_->Set(name, t);
-      if (!s.ok()) return absl::DataLossError(absl::StrCat(where, ": ", s.message()));
-      found = true;
-    }
-    if (!found) return absl::DataLossError(absl::StrCat(where, ": parameter '", name, "' is missing"));
+  if (c.epochs_done() < 0 || c.history_size() != c.epochs_done()) {
+    return absl::DataLossError(absl::StrCat(where, ": holds ", c.history_size(), " epoch records for ", c.epochs_done(),
+                                            " epochs done"));
   }
-  RETURN_IF_ERROR(rng_->LoadState(c.rng_state()));
+  if (c.best_epoch() < (c.epochs_done() > 0 ? 1 : 0) || c.best_epoch() > c.epochs_done()) {
+    return absl::DataLossError(absl::StrCat(where, ": best epoch ", c.best_epoch(), " is not one of the ",
+                                            c.epochs_done(), " epochs done"));
+  }
+  if (c.lr_inv() <= 0) return absl::DataLossError(absl::StrCat(where, ": lr_inv ", c.lr_inv(), " is not positive"));
+  // Everything is checked before anything is changed.
+  RETURN_IF_ERROR(CheckParams(c.param(), where, "parameter", /*set=*/false));
+  if (c.best_epoch() > 0) RETURN_IF_ERROR(CheckParams(c.best_param(), where, "best parameter", /*set=*/false));
+  absl::Status rng = rng_->LoadState(c.rng_state());
+  if (!rng.ok()) return absl::DataLossError(absl::StrCat(where, ": ", rng.message()));
+  RETURN_IF_ERROR(CheckParams(c.param(), where, "parameter", /*set=*/true));
   state_ = c;
   return absl::OkStatus();
+}
+
+absl::Status Trainer::CheckParams(const google::protobuf::RepeatedPtrField<proto::TensorData>& stored,
+                                  const std::string& where, const char* what, bool set) {
+  for (const auto& name : param_names_) {
+    bool found = false;
+    for (const auto& tp : stored) {
+      if (tp.name() != name) continue;
+      absl::StatusOr<Tensor> t = TensorFromProto(tp);
+      if (!t.ok()) return absl::DataLossError(absl::StrCat(where, ": ", what, " ", t.status().message()));
+      const Tensor* dst = train_plan_->Find(name);
+      if (t->dtype() != dst->dtype() || t->shape() != dst->shape()) {
+        return absl::DataLossError(absl::StrCat(where, ": ", what, " '", name, "' is ", DTypeName(t->dtype()), " ",
+                                                ShapeString(t->shape()), ", the model has ", DTypeName(dst->dtype()), " ",
+                                                ShapeString(dst->shape())));
+      }
+      if (set) RETURN_IF_ERROR(train_plan_->Set(name, *t));
+      found = true;
+    }
+    if (!found) return absl::DataLossError(absl::StrCat(where, ": ", what, " '", name, "' is missing"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::LoadParams(const proto::Checkpoint& c, bool best) {
+  const std::string where = absl::StrCat("checkpoint of ", c.model_name().empty() ? "?" : c.model_name());
+  if (c.model_sha256() != state_.model_sha256()) {
+    return absl::FailedPreconditionError(absl::StrCat(where, ": was written for another model, or another version ",
+                                                      "of it, than ", options_.model_path, " (their SHA-256 differ)"));
+  }
+  if (c.rng_kind() != state_.rng_kind() || c.seed() != state_.seed()) {
+    return absl::FailedPreconditionError(absl::StrCat(where, ": was trained with --rng=", c.rng_kind(), " --seed=",
+                                                      c.seed(), ", which the test-set preprocessing depends on; ",
+                                                      "evaluate with the same"));
+  }
+  const auto& stored = best ? c.best_param() : c.param();
+  if (stored.empty()) return absl::FailedPreconditionError(absl::StrCat(where, ": no epoch has been trained"));
+  RETURN_IF_ERROR(CheckParams(stored, where, best ? "best parameter" : "parameter", /*set=*/false));
+  return CheckParams(stored, where, best ? "best parameter" : "parameter", /*set=*/true);
 }
 
 std::vector<std::pair<std::string, const Tensor*>> Trainer::Params() const {

@@ -87,6 +87,12 @@ class Trainer {
   // The final figures: for the paper protocol the best test epoch; for the honest protocol the
   // test accuracy of the selected parameters on all test images.
   absl::StatusOr<EvalResult> FinalTest();
+  // Replaces the current parameters by a checkpoint's: its best parameters (`best`) or those after
+  // its last epoch. For evaluating a finished run (`nitro eval`): the trainer must have been
+  // created with the checkpoint's seed and rng kind, so that the test set is preprocessed as it
+  // was in training. FailedPrecondition for a checkpoint of another model version, seed or rng
+  // kind, or one without parameters; DataLoss for missing or misshapen parameters.
+  absl::Status LoadParams(const proto::Checkpoint& ckpt, bool best);
   const Graph& model() const { return *model_; }
 
  private:
@@ -96,6 +102,10 @@ class Trainer {
                         EvalResult* result);
   absl::Status SaveCheckpoint();
   absl::Status Restore(const proto::Checkpoint& ckpt);
+  // Checks that `stored` holds every parameter of the model with its dtype and shape (DataLoss
+  // naming `where` and `what` otherwise) and, with `set`, copies them into the training plan.
+  absl::Status CheckParams(const google::protobuf::RepeatedPtrField<proto::TensorData>& stored,
+                           const std::string& where, const char* what, bool set);
   void CopyParamsToInference(bool best);
 
   TrainOptions options_;

@@ -21,6 +21,7 @@ int RunShow(const std::vector<std::string>& args);
 int RunDerive(const std::vector<std::string>& args);
 int RunExportTensors(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
+int RunEval(const std::vector<std::string>& args);
 
 }  // namespace nitro::cli
 

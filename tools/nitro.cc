@@ -10,6 +10,7 @@ namespace {
 
 const nitro::cli::Command kCommands[] = {
     {"train", "train a model (default: MLP-1 on MNIST) and write a run directory", nitro::cli::RunTrain},
+    {"eval", "evaluate a run's best (or last) parameters on the whole test set", nitro::cli::RunEval},
     {"show", "print a model's blocks, shapes, parameter counts and MACs", nitro::cli::RunShow},
     {"derive", "print the training graph derived by the local-gradient pass (.pbtxt or DOT)", nitro::cli::RunDerive},
     {"export-tensors", "print a checkpoint's parameters in the tensor text format", nitro::cli::RunExportTensors},

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ops/kernels/conv2d.h"
+#include "ops/kernels/conv2d_im2col.h"
 #include "ops/kernels/linear.h"
 #include "ops/kernels/linear_avx2.h"
 
@@ -82,6 +84,28 @@ TEST(FastKernels, DeclineOperandsBeyondThirtyBits) {
   std::vector<int32_t> d = {-(1 << 30) - 1};
   std::vector<int32_t> g(2);
   EXPECT_FALSE(LinearWeightGradAvx2(d.data(), x.data(), g.data(), 1, 2, 1));
+}
+
+TEST(FastKernels, Conv2DIm2colMatchesReference) {
+  if (!HasAvx2Kernels()) GTEST_SKIP() << "no AVX2 on this machine";
+  std::mt19937_64 gen(4);
+  const ConvDims shapes[] = {{2, 1, 28, 28, 8, 3, 3, 1}, {3, 5, 7, 9, 6, 3, 3, 1}, {70, 4, 2, 2, 5, 3, 3, 1},
+                             {2, 3, 6, 5, 4, 3, 3, 0}, {1, 2, 4, 4, 3, 1, 1, 0}};
+  for (const ConvDims& d : shapes) {
+    SCOPED_TRACE(testing::Message() << d.B << "x" << d.C << "x" << d.H << "x" << d.W << " F" << d.F);
+    for (int64_t wmax : {int64_t{64}, int64_t{32767}, int64_t{(1 << 30) - 1}}) {
+      auto w = Random<int32_t>(gen, d.F * d.C * d.KH * d.KW, -wmax, wmax);
+      auto x8 = Random<int8_t>(gen, d.B * d.C * d.H * d.W, -128, 127);
+      auto x16 = Random<int16_t>(gen, d.B * d.C * d.H * d.W, -32768, 32767);
+      std::vector<int32_t> want(d.B * d.F * d.Ho() * d.Wo()), got(want.size());
+      Conv2DForward(x8.data(), w.data(), want.data(), d);
+      ASSERT_TRUE(Conv2DForwardIm2col(x8.data(), w.data(), got.data(), d));
+      EXPECT_EQ(want, got);
+      Conv2DForward(x16.data(), w.data(), want.data(), d);
+      ASSERT_TRUE(Conv2DForwardIm2col(x16.data(), w.data(), got.data(), d));
+      EXPECT_EQ(want, got);
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,373 @@
+// Resuming is bit-identical to never stopping: a training process killed with SIGKILL mid-run and
+// resumed from its checkpoint ends with the parameters, history and random state of an
+// uninterrupted run; checkpoints of another model or other flags, and corrupt ones, are refused.
+//
+// The killed run is a child process: fork() then exec of this same binary with --resume_test_child
+// (a fresh process, so the TBB scheduler of the parent is never inherited half-initialised).
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include "proto/checkpoint.pb.h"
+#include "runtime/atomic_file.h"
+#include "runtime/checkpoint.h"
+#include "runtime/gzip_file.h"
+#include "runtime/trainer.h"
+#include "tests/synthetic_data.h"
+
+namespace nitro {
+namespace {
+
+constexpr char kModel[] = "tests/resume_mlp.pbtxt";
+constexpr char kChildFlag[] = "--resume_test_child";
+constexpr int64_t kKillAfterEpochs = 2;
+
+struct RunConfig {
+  RngKind rng;
+  Protocol protocol;
+};
+
+std::string ConfigName(const RunConfig& c) { return absl::StrCat(RngKindName(c.rng), "_", ProtocolName(c.protocol)); }
+
+// Enough data that an epoch takes a while, so the kill lands in the middle of a run.
+SyntheticOptions DataOptions() {
+  SyntheticOptions d;
+  d.n_train = 48000;
+  d.n_test = 400;
+  return d;
+}
+
+TrainOptions Options(const RunConfig& c, const std::string& out_dir) {
+  TrainOptions o;
+  o.model_path = kModel;
+  o.threads = 2;
+  o.protocol = c.protocol;
+  o.rng = c.rng;
+  o.val_size = 400;
+  o.out_dir = out_dir;
+  o.log = nullptr;
+  return o;
+}
+
+std::string NewTempDir(const std::string& name) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  const std::string dir = absl::StrCat(base ? base : "/tmp", "/resume_test_", name, "_", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string CheckpointPath(const std::string& dir) { return absl::StrCat(dir, "/", kCheckpointFileName); }
+
+std::string ReadBytes(const std::string& path) {
+  auto b = ReadFileBytes(path);
+  return b.ok() ? *b : std::string();
+}
+
+// The checkpoint without the wall-clock times, which are the only fields allowed to differ.
+proto::Checkpoint WithoutTimes(proto::Checkpoint c) {
+  for (auto& e : *c.mutable_history()) e.clear_wall_ms();
+  return c;
+}
+
+// Parameters, history, random state and the rest of the run state are identical.
+void ExpectSameRun(const Trainer& a, const Trainer& b) {
+  const auto pa = a.Params(), pb = b.Params();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_EQ(pa[i].first, pb[i].first);
+    EXPECT_TRUE(pa[i].second->Equals(*pb[i].second)) << "parameter " << pa[i].first << " differs";
+  }
+  const proto::Checkpoint sa = WithoutTimes(a.state()), sb = WithoutTimes(b.state());
+  ASSERT_EQ(sa.history_size(), sb.history_size());
+  for (int i = 0; i < sa.history_size(); ++i) {
+    EXPECT_EQ(sa.history(i).SerializeAsString(), sb.history(i).SerializeAsString())
+        << "epoch " << i + 1 << ":\n" << sa.history(i).DebugString() << "vs\n" << sb.history(i).DebugString();
+  }
+  EXPECT_TRUE(sa.rng_state() == sb.rng_state()) << "the random states differ";
+  EXPECT_TRUE(std::equal(sa.order().begin(), sa.order().end(), sb.order().begin(), sb.order().end()))
+      << "the sample orders differ";
+  EXPECT_TRUE(sa.SerializeAsString() == sb.SerializeAsString()) << "the run states differ";
+}
+
+// Starts this binary as a child that trains `c` into `out_dir` from scratch.
+pid_t SpawnChild(const RunConfig& c, const std::string& out_dir) {
+  std::vector<std::string> args = {"resume_test", kChildFlag, RngKindName(c.rng), ProtocolName(c.protocol), out_dir};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+class ResumeTest : public ::testing::TestWithParam<RunConfig> {};
+
+TEST_P(ResumeTest, KilledRunResumesBitIdentically) {
+  const RunConfig c = GetParam();
+  const std::string full_dir = NewTempDir(ConfigName(c) + "_full");
+  const std::string killed_dir = NewTempDir(ConfigName(c) + "_killed");
+
+  // The uninterrupted run.
+  auto full = Trainer::Create(Options(c, full_dir), MakeSyntheticData(DataOptions()));
+  ASSERT_TRUE(full.ok()) << full.status();
+  ASSERT_TRUE((*full)->Run().ok());
+  const int64_t total_epochs = (*full)->state().epochs_done();
+  ASSERT_GT(total_epochs, kKillAfterEpochs + 1) << "the run must outlast the kill";
+
+  // The same run in a child process, killed once its checkpoint reports kKillAfterEpochs epochs.
+  const pid_t pid = SpawnChild(c, killed_dir);
+  ASSERT_GT(pid, 0) << "fork failed: " << std::strerror(errno);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool killed = false;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;  // exited on its own (a failure, below)
+    auto ck = ReadCheckpoint(CheckpointPath(killed_dir));
+    // The checkpoint is written atomically: a reader sees no file or a whole one, never a torn one.
+    ASSERT_TRUE(ck.ok() || absl::IsNotFound(ck.status())) << ck.status();
+    if (ck.ok() && ck->epochs_done() >= kKillAfterEpochs) {
+      ASSERT_EQ(kill(pid, SIGKILL), 0);
+      killed = true;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!killed && waitpid(pid, &status, WNOHANG) == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    FAIL() << "the child wrote no checkpoint with " << kKillAfterEpochs << " epochs in 120 s";
+  }
+  ASSERT_TRUE(killed) << "the child exited by itself before the kill (status " << status << ")";
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+
+  auto at_kill = ReadCheckpoint(CheckpointPath(killed_dir));
+  ASSERT_TRUE(at_kill.ok()) << at_kill.status();
+  ASSERT_GE(at_kill->epochs_done(), kKillAfterEpochs);
+  ASSERT_LT(at_kill->epochs_done(), total_epochs) << "the kill came after the run had finished";
+
+  // Resume in this process, to the end.
+  TrainOptions ro = Options(c, killed_dir);
+  ro.resume = true;
+  auto resumed = Trainer::Create(ro, MakeSyntheticData(DataOptions()));
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ((*resumed)->state().epochs_done(), at_kill->epochs_done());
+  ASSERT_TRUE((*resumed)->Run().ok());
+
+  ExpectSameRun(**full, **resumed);
+  auto fa = (*full)->FinalTest(), fb = (*resumed)->FinalTest();
+  ASSERT_TRUE(fa.ok() && fb.ok());
+  EXPECT_EQ(fa->correct, fb->correct);
+  EXPECT_EQ(fa->total, fb->total);
+  // And what the resumed run left on disk is the same as the uninterrupted run's checkpoint.
+  auto disk_full = ReadCheckpoint(CheckpointPath(full_dir));
+  auto disk_resumed = ReadCheckpoint(CheckpointPath(killed_dir));
+  ASSERT_TRUE(disk_full.ok() && disk_resumed.ok());
+  EXPECT_TRUE(WithoutTimes(*disk_full).SerializeAsString() == WithoutTimes(*disk_resumed).SerializeAsString())
+      << "the checkpoint files differ";
+  EXPECT_TRUE(WithoutTimes(*disk_full).SerializeAsString() == WithoutTimes((*full)->state()).SerializeAsString())
+      << "the checkpoint file is not the final state";
+  std::string lrs;
+  for (const auto& e : (*full)->state().history()) absl::StrAppend(&lrs, " ", e.lr_inv());
+  std::printf("%s: killed after epoch %lld of %lld (stopped early: %d; lr_inv per epoch:%s), resumed bit-identically\n",
+              ConfigName(c).c_str(), static_cast<long long>(at_kill->epochs_done()),
+              static_cast<long long>(total_epochs), (*full)->state().stopped(), lrs.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(RngAndProtocol, ResumeTest,
+                         ::testing::Values(RunConfig{RngKind::kDefault, Protocol::kHonest},
+                                           RunConfig{RngKind::kDefault, Protocol::kPaper},
+                                           RunConfig{RngKind::kNumpy, Protocol::kHonest},
+                                           RunConfig{RngKind::kNumpy, Protocol::kPaper}),
+                         [](const ::testing::TestParamInfo<RunConfig>& i) { return ConfigName(i.param); });
+
+// Refusals: a small run of two epochs leaves a checkpoint; resuming it wrongly must fail before
+// anything is trained or written.
+class ResumeRefusalTest : public ::testing::Test {
+ protected:
+  static constexpr RunConfig kConfig{RngKind::kDefault, Protocol::kHonest};
+
+  void SetUp() override {
+    dir_ = NewTempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    TrainOptions o = Options(kConfig, dir_);
+    o.epochs = 2;
+    auto t = Trainer::Create(o, Data());
+    ASSERT_TRUE(t.ok()) << t.status();
+    ASSERT_TRUE((*t)->Run().ok());
+    auto ck = ReadCheckpoint(CheckpointPath(dir_));
+    ASSERT_TRUE(ck.ok()) << ck.status();
+    ckpt_ = *ck;
+    ckpt_bytes_ = ReadBytes(CheckpointPath(dir_));
+    metrics_bytes_ = ReadBytes(absl::StrCat(dir_, "/metrics.csv"));
+  }
+
+  static DatasetSplits Data() {
+    SyntheticOptions d = DataOptions();
+    d.n_train = 1000;
+    return MakeSyntheticData(d);
+  }
+
+  TrainOptions ResumeOptions() const {
+    TrainOptions o = Options(kConfig, dir_);
+    o.resume = true;
+    return o;
+  }
+
+  // Resumes with `o`; the run must not start: the status is returned and nothing on disk changed.
+  absl::Status TryResume(const TrainOptions& o) {
+    auto t = Trainer::Create(o, Data());
+    EXPECT_EQ(ReadBytes(absl::StrCat(dir_, "/metrics.csv")), metrics_bytes_) << "metrics.csv was rewritten";
+    return t.status();
+  }
+
+  // Replaces the checkpoint file with `bytes`.
+  void WriteRaw(const std::string& bytes) { ASSERT_TRUE(WriteFileAtomically(CheckpointPath(dir_), bytes).ok()); }
+  void WriteProto(const proto::Checkpoint& c) { ASSERT_TRUE(WriteCheckpoint(CheckpointPath(dir_), c).ok()); }
+
+  // The model text with `from` replaced by `to`, as a new file.
+  std::string EditedModel(const std::string& from, const std::string& to) {
+    std::ifstream in(kModel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    EXPECT_NE(text.find(from), std::string::npos);
+    const std::string path = absl::StrCat(dir_, "/edited.pbtxt");
+    std::ofstream(path) << absl::StrReplaceAll(text, {{from, to}});
+    return path;
+  }
+
+  void ExpectRefused(const TrainOptions& o, absl::StatusCode code, const std::string& words) {
+    absl::Status s = TryResume(o);
+    EXPECT_EQ(s.code(), code) << s;
+    EXPECT_NE(s.message().find(words), absl::string_view::npos) << s;
+    EXPECT_EQ(ReadBytes(CheckpointPath(dir_)), ckpt_bytes_) << "the checkpoint was rewritten";
+  }
+
+  std::string dir_;
+  proto::Checkpoint ckpt_;
+  std::string ckpt_bytes_, metrics_bytes_;
+};
+
+TEST_F(ResumeRefusalTest, SameFlagsResume) {
+  auto t = Trainer::Create(ResumeOptions(), Data());
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ((*t)->state().epochs_done(), 2);
+}
+
+TEST_F(ResumeRefusalTest, AnotherModelIsRefused) {
+  TrainOptions o = ResumeOptions();
+  o.model_path = EditedModel("name: \"resume_mlp\"", "name: \"other_mlp\"");
+  ExpectRefused(o, absl::StatusCode::kFailedPrecondition, "another version of the model");
+  // A one-character edit of the same model (another learning rate) is another version too.
+  o.model_path = EditedModel("lr_inv: 512", "lr_inv: 256");
+  ExpectRefused(o, absl::StatusCode::kFailedPrecondition, "another version of the model");
+}
+
+TEST_F(ResumeRefusalTest, OtherFlagsAreRefused) {
+  TrainOptions o = ResumeOptions();
+  o.seed = 8;
+  ExpectRefused(o, absl::StatusCode::kFailedPrecondition, "resume with the same flags");
+  o = ResumeOptions();
+  o.rng = RngKind::kNumpy;
+  ExpectRefused(o, absl::StatusCode::kFailedPrecondition, "resume with the same flags");
+  o = ResumeOptions();
+  o.protocol = Protocol::kPaper;
+  ExpectRefused(o, absl::StatusCode::kFailedPrecondition, "resume with the same flags");
+  o = ResumeOptions();
+  o.val_size = 300;  // another number of training samples
+  ExpectRefused(o, absl::StatusCode::kFailedPrecondition, "sample indices");
+}
+
+TEST_F(ResumeRefusalTest, MissingCheckpointIsNotFound) {
+  std::filesystem::remove(CheckpointPath(dir_));
+  absl::Status s = TryResume(ResumeOptions());
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_FALSE(std::filesystem::exists(CheckpointPath(dir_)));
+  ckpt_bytes_.clear();
+}
+
+TEST_F(ResumeRefusalTest, CorruptFileIsDataLoss) {
+  std::string flipped = ckpt_bytes_;
+  flipped[flipped.size() / 2] ^= 0x10;  // inside the payload: fails the checksum
+  std::string truncated = ckpt_bytes_.substr(0, ckpt_bytes_.size() - 100);
+  for (const std::string& bytes : {flipped, truncated, std::string("not a checkpoint at all"), std::string()}) {
+    WriteRaw(bytes);
+    ckpt_bytes_ = bytes;
+    ExpectRefused(ResumeOptions(), absl::StatusCode::kDataLoss, kCheckpointFileName);
+  }
+}
+
+// Checksummed files whose content is inconsistent with the run (a damaged writer, an edit).
+TEST_F(ResumeRefusalTest, InconsistentContentIsDataLoss) {
+  struct Case {
+    const char* what;
+    void (*edit)(proto::Checkpoint&);
+    const char* words;
+  };
+  const Case cases[] = {
+      {"missing parameter", [](proto::Checkpoint& c) { c.mutable_param()->RemoveLast(); }, "is missing"},
+      {"parameter of another shape", [](proto::Checkpoint& c) { c.mutable_param(0)->set_shape(0, 31); }, "b0.w"},
+      {"truncated parameter data",
+       [](proto::Checkpoint& c) { c.mutable_param(1)->mutable_data()->resize(8); }, "b0.head.w"},
+      {"random state of another kind", [](proto::Checkpoint& c) { c.set_rng_state("MT19937"); }, "random state"},
+      {"sample index out of range", [](proto::Checkpoint& c) { c.set_order(3, c.order_size()); }, "sample index"},
+      {"order that is no permutation", [](proto::Checkpoint& c) { c.set_order(3, c.order(4)); }, "permutation"},
+      {"best parameters of another shape",
+       [](proto::Checkpoint& c) { c.mutable_best_param(0)->mutable_data()->resize(4); }, "b0.w"},
+      {"best parameters missing", [](proto::Checkpoint& c) { c.clear_best_param(); }, "best"},
+      {"history shorter than the epochs", [](proto::Checkpoint& c) { c.mutable_history()->RemoveLast(); }, "epoch"},
+      {"best epoch not trained", [](proto::Checkpoint& c) { c.set_best_epoch(7); }, "best epoch"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.what);
+    proto::Checkpoint c = ckpt_;
+    k.edit(c);
+    WriteProto(c);
+    ckpt_bytes_ = ReadBytes(CheckpointPath(dir_));
+    ExpectRefused(ResumeOptions(), absl::StatusCode::kDataLoss, k.words);
+  }
+}
+
+// The child process: trains a run from scratch (until it is killed).
+int ChildMain(int argc, char** argv) {
+  if (argc != 5) return 2;
+  RunConfig c{std::strcmp(argv[2], "numpy") == 0 ? RngKind::kNumpy : RngKind::kDefault,
+              std::strcmp(argv[3], "paper") == 0 ? Protocol::kPaper : Protocol::kHonest};
+  auto t = Trainer::Create(Options(c, argv[4]), MakeSyntheticData(DataOptions()));
+  absl::Status s = t.ok() ? (*t)->Run() : t.status();
+  if (!s.ok()) {
+    std::fprintf(stderr, "resume_test child: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace nitro
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], nitro::kChildFlag) == 0) return nitro::ChildMain(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
