@@ -192,6 +192,10 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
   state_.set_model_name(model_->model().name());
   state_.set_model_sha256(Sha256Hex(model_text_));
   state_.set_protocol(ProtocolName(o.protocol));
+  state_.set_single_visit(o.single_visit);
+  state_.set_per_sample_augment(o.per_sample_augment);
+  state_.set_val_size(o.protocol == Protocol::kHonest ? o.val_size : 0);
+  state_.set_max_batches(o.max_batches);
   state_.set_rng_kind(RngKindName(o.rng));
   state_.set_seed(seed);
   state_.set_lr_inv(tc.lr_inv() > 0 ? tc.lr_inv() : 512);
@@ -217,6 +221,13 @@ absl::Status Trainer::Restore(const proto::Checkpoint& c) {
   if (c.protocol() != state_.protocol() || c.rng_kind() != state_.rng_kind() || c.seed() != state_.seed()) {
     return absl::FailedPreconditionError(absl::StrCat(where, ": was written with --protocol=", c.protocol(), " --rng=",
                                                       c.rng_kind(), " --seed=", c.seed(), "; resume with the same flags"));
+  }
+  if (c.single_visit() != state_.single_visit() || c.per_sample_augment() != state_.per_sample_augment() ||
+      c.val_size() != state_.val_size() || c.max_batches() != state_.max_batches()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where, ": was written with", c.single_visit() ? " --single-visit" : "",
+        c.per_sample_augment() ? " --per-sample-augment" : "", c.val_size() ? absl::StrCat(" --val-size=", c.val_size()) : "",
+        c.max_batches() ? absl::StrCat(" --max-batches=", c.max_batches()) : "", "; resume with the same flags"));
   }
   if (c.order_size() != state_.order_size()) {
     return absl::FailedPreconditionError(absl::StrCat(where, ": holds ", c.order_size(), " sample indices, the data have ",
