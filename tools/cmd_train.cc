@@ -89,11 +89,13 @@ int RunTrain(const std::vector<std::string>& args) {
   o.per_sample_augment = flags->Has("per_sample_augment");
   o.log = flags->Has("quiet") ? nullptr : stdout;
   o.interactive = !flags->Has("quiet") && ProgressReporter::IsTerminal(stdout);
+  auto parsed = ReadModelFile(o.model_path);
+  if (!parsed.ok()) return fail(parsed.status());
   std::string out = flags->Get("out");
   if (out.empty()) {
     std::string base = o.model_path.substr(o.model_path.find_last_of('/') + 1);
     base = base.substr(0, base.find('.'));
-    out = absl::StrCat("runs/", base, "-", protocol, "-seed", o.seed >= 0 ? absl::StrCat(o.seed) : "default");
+    out = absl::StrCat("runs/", base, "-", protocol, "-seed", o.seed >= 0 ? o.seed : parsed->model.train().seed());
   }
   o.out_dir = out;
   std::error_code ec;
@@ -101,8 +103,6 @@ int RunTrain(const std::vector<std::string>& args) {
   if (ec) return fail(absl::PermissionDeniedError(absl::StrCat("cannot create the run directory ", out, ": ", ec.message())));
   // First use: fetch the dataset the model names into the default directory.
   if (o.data_dir.empty()) {
-    auto parsed = ReadModelFile(o.model_path);
-    if (!parsed.ok()) return fail(parsed.status());
     const std::string dataset = parsed->model.train().dataset();
     const std::string dir = DefaultDatasetDir(dataset);
     if (!dataset.empty() && !std::filesystem::exists(dir)) {
