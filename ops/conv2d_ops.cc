@@ -5,6 +5,7 @@
 
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
+#include "ops/kernels/conv2d_sparse_grad.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -89,7 +90,11 @@ absl::Status Conv2DWeightGradKernel(KernelContext& ctx) {
     using D = decltype(td);
     DispatchDType(x.dtype(), [&](auto tx) {
       using X = decltype(tx);
-      kernels::Conv2DWeightGrad(dz.data<D>(), x.data<X>(), ctx.output(0).data<int32_t>(), d);
+      if (kernels::FastKernelsEnabled()) {
+        kernels::Conv2DWeightGradSparse(dz.data<D>(), x.data<X>(), ctx.output(0).data<int32_t>(), d);
+      } else {
+        kernels::Conv2DWeightGrad(dz.data<D>(), x.data<X>(), ctx.output(0).data<int32_t>(), d);
+      }
       return 0;
     });
     return 0;

@@ -37,14 +37,16 @@ inline int NitroReluMeanCorrection(int64_t alpha_inv) {
 }
 
 // a = min(max(s,0),127) + trunc(min(max(s,-127),0) / alpha_inv) - c(alpha_inv), stored as int8.
+inline int8_t NitroReluValue(int64_t v, int64_t alpha_inv, int c) {
+  return Wrap8(Clip(v, 0, 127) + TruncDiv(Clip(v, -127, 0), alpha_inv) - c);
+}
+
+// An int8 input has 256 values: the kernel looks each one up in a table built from the formula.
 inline void NitroRelu(const int8_t* s, int8_t* a, int64_t n, int64_t alpha_inv) {
   const int c = NitroReluMeanCorrection(alpha_inv);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t v = s[i];
-    const int64_t pos = Clip(v, 0, 127);
-    const int64_t neg = TruncDiv(Clip(v, -127, 0), alpha_inv);
-    a[i] = Wrap8(pos + neg - c);
-  }
+  int8_t table[256];
+  for (int v = -128; v < 128; ++v) table[v + 128] = NitroReluValue(v, alpha_inv, c);
+  for (int64_t i = 0; i < n; ++i) a[i] = table[s[i] + 128];
 }
 
 // ds = trunc(da / g(s)) with g = 1 on [0, 126], alpha_inv on [-127, -1], 2^31-1 at 127 and at
@@ -53,13 +55,17 @@ inline void NitroRelu(const int8_t* s, int8_t* a, int64_t n, int64_t alpha_inv) 
 template <typename D>
 void NitroReluGrad(const D* da, const int8_t* s, int32_t* ds, int64_t n, int64_t alpha_inv) {
   constexpr int64_t kIntMax = 2147483647;
+  const TruncDivider by_alpha(alpha_inv);
   for (int64_t i = 0; i < n; ++i) {
+    const int32_t d = static_cast<int32_t>(da[i]);
     const int v = s[i];
-    int64_t g = kIntMax;
-    if (v < 127) g = 1;
-    if (v < 0) g = alpha_inv;
-    if (v < -127) g = kIntMax;
-    ds[i] = static_cast<int32_t>(TruncDiv(static_cast<int64_t>(da[i]), g));
+    if (d == 0 || (v >= 0 && v < 127)) {  // g = 1 (or nothing to divide)
+      ds[i] = d;
+    } else if (v < 0 && v >= -127) {      // g = alpha_inv
+      ds[i] = by_alpha(d);
+    } else {                              // g = 2^31 - 1
+      ds[i] = static_cast<int32_t>(TruncDiv(d, kIntMax));
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // Property tests: every fast kernel equals the portable reference kernel bit for bit, on random
 // data and on edge cases whose int32 sums wrap.
+#include <climits>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
+#include "ops/kernels/conv2d_sparse_grad.h"
 #include "ops/kernels/linear.h"
 #include "ops/kernels/linear_avx2.h"
 
@@ -104,6 +106,34 @@ TEST(FastKernels, Conv2DIm2colMatchesReference) {
       Conv2DForward(x16.data(), w.data(), want.data(), d);
       ASSERT_TRUE(Conv2DForwardIm2col(x16.data(), w.data(), got.data(), d));
       EXPECT_EQ(want, got);
+    }
+  }
+}
+
+TEST(FastKernels, Conv2DSparseWeightGradMatchesReference) {
+  std::mt19937_64 gen(5);
+  const ConvDims shapes[] = {{2, 1, 28, 28, 8, 3, 3, 1}, {3, 5, 7, 9, 6, 3, 3, 1}, {4, 16, 8, 8, 12, 3, 3, 1},
+                             {2, 3, 6, 5, 4, 3, 3, 0}, {1, 2, 4, 4, 3, 1, 1, 0}};
+  for (const ConvDims& d : shapes) {
+    SCOPED_TRACE(testing::Message() << d.B << "x" << d.C << "x" << d.H << "x" << d.W << " F" << d.F);
+    const int64_t nz = d.B * d.F * d.Ho() * d.Wo();
+    for (int64_t dmax : {int64_t{127}, int64_t{1} << 20, int64_t{INT32_MAX}}) {
+      // Sparse deltas (about one in eight non-zero), as after a head max-pool, and dense ones.
+      for (int density : {8, 1}) {
+        auto d32 = Random<int32_t>(gen, nz, -dmax, dmax);
+        for (int64_t k = 0; k < nz; ++k) {
+          if (gen() % density != 0) d32[k] = 0;
+        }
+        auto x8 = Random<int8_t>(gen, d.B * d.C * d.H * d.W, -128, 127);
+        auto x16 = Random<int16_t>(gen, d.B * d.C * d.H * d.W, -32768, 32767);
+        std::vector<int32_t> want(d.F * d.C * d.KH * d.KW), got(want.size());
+        Conv2DWeightGrad(d32.data(), x8.data(), want.data(), d);
+        Conv2DWeightGradSparse(d32.data(), x8.data(), got.data(), d);
+        EXPECT_EQ(want, got);
+        Conv2DWeightGrad(d32.data(), x16.data(), want.data(), d);
+        Conv2DWeightGradSparse(d32.data(), x16.data(), got.data(), d);
+        EXPECT_EQ(want, got);
+      }
     }
   }
 }

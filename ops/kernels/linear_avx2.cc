@@ -14,6 +14,11 @@
 
 namespace nitro::kernels {
 
+bool FastKernelsEnabled() {
+  static const bool enabled = std::getenv("NITRO_PORTABLE_KERNELS") == nullptr;
+  return enabled;
+}
+
 #if defined(__AVX2__)
 
 namespace {
@@ -228,8 +233,7 @@ bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, i
 }  // namespace
 
 bool HasAvx2Kernels() {
-  // NITRO_PORTABLE_KERNELS=1 forces the portable reference kernels (for benchmarks and checks).
-  static const bool has = __builtin_cpu_supports("avx2") && std::getenv("NITRO_PORTABLE_KERNELS") == nullptr;
+  static const bool has = __builtin_cpu_supports("avx2") && FastKernelsEnabled();
   return has;
 }
 

@@ -11,7 +11,12 @@
 
 namespace nitro::kernels {
 
-// True when this process can run the AVX2 kernels (compiled in and supported by the CPU).
+// True unless NITRO_PORTABLE_KERNELS is set: then every op uses the portable reference kernels
+// (for benchmarks and cross-checks).
+bool FastKernelsEnabled();
+
+// True when this process can run the AVX2 kernels (compiled in, supported by the CPU, and fast
+// kernels enabled).
 bool HasAvx2Kernels();
 
 // z[b, o] = Σ_i x[b, i] · w[o, i] (mod 2^32) for int8 or int16 x. Returns false (and does
