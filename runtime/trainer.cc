@@ -281,6 +281,32 @@ absl::Status Trainer::CheckParams(const google::protobuf::RepeatedPtrField<proto
   return absl::OkStatus();
 }
 
+absl::Status Trainer::SetInitialParams(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                                       absl::string_view source) {
+  if (state_.epochs_done() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(source, ": initial parameters can only replace a fresh run's"));
+  }
+  for (const auto& name : param_names_) {
+    const Tensor* found = nullptr;
+    for (const auto& [n, t] : tensors) {
+      if (n == name) found = &t;
+    }
+    if (!found) return absl::InvalidArgumentError(absl::StrCat(source, ": has no tensor for parameter '", name, "'"));
+    const Tensor* dst = train_plan_->Find(name);
+    if (found->dtype() != dst->dtype() || found->shape() != dst->shape()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": tensor '", name, "' is ", DTypeName(found->dtype()), " ",
+                                                     ShapeString(found->shape()), ", the model needs ",
+                                                     DTypeName(dst->dtype()), " ", ShapeString(dst->shape())));
+    }
+  }
+  for (const auto& name : param_names_) {
+    for (const auto& [n, t] : tensors) {
+      if (n == name) RETURN_IF_ERROR(train_plan_->Set(name, t));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Trainer::LoadParams(const proto::Checkpoint& c, bool best) {
   const std::string where = absl::StrCat("checkpoint of ", c.model_name().empty() ? "?" : c.model_name());
   if (c.model_sha256() != state_.model_sha256()) {

@@ -93,6 +93,10 @@ class Trainer {
   // was in training. FailedPrecondition for a checkpoint of another model version, seed or rng
   // kind, or one without parameters; DataLoss for missing or misshapen parameters.
   absl::Status LoadParams(const proto::Checkpoint& ckpt, bool best);
+  // Replaces the initial parameters with tensors read elsewhere (e.g. `nitro export-tensors`
+  // output or a golden trace), matched by name; every parameter must be given, with its dtype and
+  // shape. Only before the first epoch. `source` names the origin in errors.
+  absl::Status SetInitialParams(const std::vector<std::pair<std::string, Tensor>>& tensors, absl::string_view source);
   const Graph& model() const { return *model_; }
 
  private:

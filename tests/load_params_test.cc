@@ -143,3 +143,51 @@ TEST_F(LoadParamsTest, MismatchesAreRefused) {
 
 }  // namespace
 }  // namespace nitro
+
+namespace nitro {
+namespace {
+
+// `nitro train --init-tensors`: a fresh run started from another run's exported parameters holds
+// exactly those parameters; a missing or misshapen tensor is refused and changes nothing.
+TEST(SetInitialParamsTest, StartsFromGivenTensorsAndRefusesMismatches) {
+  TrainOptions o;
+  o.model_path = kModel;
+  o.epochs = 1;
+  o.seed = 3;
+  o.protocol = Protocol::kPaper;
+  o.threads = 1;
+  o.log = nullptr;
+  auto donor = Trainer::Create(o, Data());
+  ASSERT_TRUE(donor.ok()) << donor.status();
+  ASSERT_TRUE((*donor)->Run().ok());
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const auto& [name, t] : (*donor)->Params()) tensors.emplace_back(name, *t);
+
+  o.seed = 4;  // a different initialisation, replaced below
+  auto fresh = Trainer::Create(o, Data());
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE((*fresh)->SetInitialParams(tensors, "donor").ok());
+  for (const auto& [name, t] : (*fresh)->Params()) {
+    bool same = false;
+    for (const auto& [n, want] : tensors) same = same || (n == name && want.Equals(*t));
+    EXPECT_TRUE(same) << name;
+  }
+
+  auto missing = tensors;
+  missing.pop_back();
+  absl::Status s = (*fresh)->SetInitialParams(missing, "partial.txt");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("partial.txt"), absl::string_view::npos) << s;
+
+  auto wrong = tensors;
+  wrong[0].second = Tensor(kInt32, {1, 1});
+  s = (*fresh)->SetInitialParams(wrong, "wrong.txt");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("the model needs"), absl::string_view::npos) << s;
+
+  ASSERT_TRUE((*fresh)->Run().ok());
+  EXPECT_FALSE((*fresh)->SetInitialParams(tensors, "late").ok());
+}
+
+}  // namespace
+}  // namespace nitro

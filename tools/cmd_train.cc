@@ -8,6 +8,7 @@
 #include "graph/loader.h"
 #include "runtime/datasets.h"
 #include "runtime/progress.h"
+#include "runtime/tensor_text.h"
 #include "runtime/trainer.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
@@ -42,6 +43,10 @@ constexpr char kHelp[] =
     "  --single-visit      train CNN FC blocks once per step (the reference trains them twice)\n"
     "  --per-sample-augment  one augmentation decision per image instead of per batch\n"
     "  --max-batches=N     train only N batches per epoch (smoke tests)\n"
+    "  --init-tensors=FILE start from these parameters instead of the initialiser: the tensor\n"
+    "                      text format of `nitro export-tensors` (gzipped or not), one record per\n"
+    "                      parameter, matched by name (the random stream still draws the\n"
+    "                      initialisation, so the rest of the run is unchanged)\n"
     "  --quiet             no progress output\n";
 
 }  // namespace
@@ -49,7 +54,7 @@ constexpr char kHelp[] =
 int RunTrain(const std::vector<std::string>& args) {
   auto flags = ParseFlags(args, {"help", "model", "epochs", "seed", "threads", "protocol", "rng", "val_size",
                                  "data_dir", "out", "resume", "single_visit", "per_sample_augment", "max_batches",
-                                 "quiet", "h"});
+                                 "quiet", "init_tensors", "h"});
   if (!flags.ok()) {
     std::fprintf(stderr, "nitro train: %s\n", std::string(flags.status().message()).c_str());
     return 2;
@@ -118,6 +123,16 @@ int RunTrain(const std::vector<std::string>& args) {
   auto trainer = Trainer::Create(o);
   if (!trainer.ok()) return fail(trainer.status());
   Trainer& t = **trainer;
+  if (flags->Has("init_tensors")) {
+    if (o.resume) return fail(absl::InvalidArgumentError("--init-tensors and --resume exclude each other"));
+    const std::string path = flags->Get("init_tensors");
+    auto records = ReadTensorText(path);
+    if (!records.ok()) return fail(records.status());
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    for (auto& r : *records) tensors.emplace_back(r.name, std::move(r.tensor));
+    absl::Status s = t.SetInitialParams(tensors, path);
+    if (!s.ok()) return fail(s);
+  }
   std::printf("nitro train: %s, %s protocol, rng %s, seed %lld, %s -> %s\n", t.state().model_name().c_str(),
               ProtocolName(o.protocol), RngKindName(o.rng), static_cast<long long>(t.state().seed()),
               o.resume ? absl::StrCat("resuming after epoch ", t.state().epochs_done()).c_str() : "from scratch",
