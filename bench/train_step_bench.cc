@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
+#include "passes/fuse_conv_block_grad.h"
 #include "passes/local_gradient.h"
 #include "runtime/default_random.h"
 #include "runtime/flow_executor.h"
@@ -37,6 +38,7 @@ int Main(int argc, char** argv) {
   std::string model = "models/mlp1_mnist.pbtxt";
   int64_t threads = 1, steps = 20, batch = 0;
   bool profile = false;
+  bool unfused = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&](const char* name) { return a.substr(std::string(name).size()); };
@@ -45,8 +47,9 @@ int Main(int argc, char** argv) {
     else if (a.rfind("--steps=", 0) == 0) absl::SimpleAtoi(val("--steps="), &steps);
     else if (a.rfind("--batch=", 0) == 0) absl::SimpleAtoi(val("--batch="), &batch);
     else if (a == "--profile") profile = true;
+    else if (a == "--unfused") unfused = true;
     else {
-      std::fprintf(stderr, "usage: %s --model=PATH [--threads=N] [--steps=N] [--batch=N] [--profile]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s --model=PATH [--threads=N] [--steps=N] [--batch=N] [--profile] [--unfused]\n", argv[0]);
       return 2;
     }
   }
@@ -60,6 +63,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(train.status().message()).c_str());
     return 1;
   }
+  if (!unfused) FuseConvBlockGrads(&*train);  // as the trainer does
   BuildOptions o;
   o.batch_size = fwd->batch_size();
   auto g = BuildGraph(*train, o);
@@ -126,9 +130,10 @@ int Main(int argc, char** argv) {
           const Shape& d = g->value(node.in(0)).type.shape;
           const Shape& x = g->value(node.in(1)).type.shape;
           macs = d[0] * d[1] * x[1];
-        } else if (node.op() == "Conv2DWeightGrad") {
-          const Shape& d = g->value(node.in(0)).type.shape;
-          const Shape& w = g->value(node.in(2)).type.shape;
+        } else if (node.op() == "Conv2DWeightGrad" || node.op() == "ConvBlockGrad") {
+          const bool fused = node.op() == "ConvBlockGrad";
+          const Shape& d = g->value(node.in(fused ? 1 : 0)).type.shape;  // full-resolution delta shape
+          const Shape& w = g->value(node.in(fused ? 4 : 2)).type.shape;
           macs = d[0] * d[1] * d[2] * d[3] * w[1] * w[2] * w[3];  // dense-equivalent work
         }
         e.second += macs;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
 #include "graph/status_macros.h"
+#include "passes/fuse_conv_block_grad.h"
 #include "passes/local_gradient.h"
 #include "runtime/atomic_file.h"
 #include "runtime/augment.h"
@@ -99,6 +100,8 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
   LocalGradientOptions lgo;
   lgo.single_visit = o.single_visit;
   ASSIGN_OR_RETURN(proto::Model train_model, DeriveTrainingGraph(*model_, lgo));
+  // Bit-exact rewrite: conv blocks' backward below their max-pool heads becomes one sparse op.
+  FuseConvBlockGrads(&train_model);
   BuildOptions tbo;
   tbo.source = absl::StrCat(o.model_path, " (derived training graph)");
   tbo.batch_size = batch_;

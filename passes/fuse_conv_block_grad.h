@@ -1,0 +1,18 @@
+// A graph rewrite of derived training graphs: every chain MaxPool2DGrad → NitroReluGrad →
+// Conv2DWeightGrad (a conv block's backward below its max-pool head) becomes one sparse
+// ConvBlockGrad node, so the full-resolution int32 deltas are never stored. Bit-exact.
+#ifndef NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_
+#define NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_
+
+#include "proto/nitro.pb.h"
+
+namespace nitro {
+
+// Rewrites `model` in place and returns the number of chains fused. A chain qualifies when each
+// intermediate delta has exactly one consumer (the next op of the chain) and is neither a model
+// output nor a parameter update; anything else is left as it is.
+int FuseConvBlockGrads(proto::Model* model);
+
+}  // namespace nitro
+
+#endif  // NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_
