@@ -63,7 +63,10 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(train.status().message()).c_str());
     return 1;
   }
-  if (!unfused) FuseConvBlockGrads(&*train);  // as the trainer does
+  if (!unfused) {  // as the trainer does
+    FuseConvBlockGrads(&*train);
+    FuseConvBlockForwards(&*train);
+  }
   BuildOptions o;
   o.batch_size = fwd->batch_size();
   auto g = BuildGraph(*train, o);
@@ -121,7 +124,7 @@ int Main(int argc, char** argv) {
         e.first += dt;
         const auto& node = g->nodes()[i];
         int64_t macs = 0;
-        if (node.op() == "Linear" || node.op() == "Conv2D") {
+        if (node.op() == "Linear" || node.op() == "Conv2D" || node.op() == "ConvScaleRelu") {
           std::vector<ValueType> ins, outs;
           for (const auto& v : node.in()) ins.push_back(g->value(v).type);
           for (const auto& v : node.out()) outs.push_back(g->value(v).type);

@@ -81,4 +81,57 @@ int FuseConvBlockGrads(proto::Model* model) {
   return fused;
 }
 
+int FuseConvBlockForwards(proto::Model* model) {
+  std::map<std::string, std::vector<int>> consumers;
+  for (int i = 0; i < model->node_size(); ++i) {
+    for (const auto& in : model->node(i).in()) consumers[in].push_back(i);
+  }
+  std::set<std::string> pinned(model->output().begin(), model->output().end());
+  for (const auto& u : model->update()) pinned.insert(u.value());
+  std::set<int> removed;
+  std::map<int, proto::Node> replaced;
+  int fused = 0;
+  for (int i = 0; i < model->node_size(); ++i) {
+    const proto::Node& conv = model->node(i);
+    if (conv.op() != "Conv2D") continue;
+    const std::string& z = conv.out(0);
+    auto zc = consumers.find(z);
+    if (pinned.count(z) || zc == consumers.end() || zc->second.size() != 1) continue;
+    const int sc = zc->second[0];
+    const proto::Node& scale = model->node(sc);
+    if (scale.op() != "Scale") continue;
+    // The activation of s, inside the same block; s itself stays a value (the backward reads it).
+    int relu = -1;
+    for (int c : consumers[scale.out(0)]) {
+      if (model->node(c).op() == "NitroRelu" && model->node(c).block() == conv.block()) relu = c;
+    }
+    if (relu < 0) continue;
+    const proto::Node& act = model->node(relu);
+    proto::Node node;
+    node.set_name(conv.name());
+    node.set_op("ConvScaleRelu");
+    node.set_block(conv.block());
+    node.add_in(conv.in(0));
+    node.add_in(conv.in(1));
+    node.add_out(scale.out(0));
+    node.add_out(act.out(0));
+    if (const proto::Attr* a = FindAttr(conv, "pad")) *node.add_attr() = *a;
+    if (const proto::Attr* a = FindAttr(scale, "divisor")) *node.add_attr() = *a;
+    if (const proto::Attr* a = FindAttr(act, "alpha_inv")) *node.add_attr() = *a;
+    replaced[i] = node;
+    removed.insert(sc);
+    removed.insert(relu);
+    ++fused;
+  }
+  if (fused == 0) return 0;
+  google::protobuf::RepeatedPtrField<proto::Node> nodes;
+  for (int i = 0; i < model->node_size(); ++i) {
+    if (removed.count(i)) continue;
+    auto it = replaced.find(i);
+    *nodes.Add() = it != replaced.end() ? it->second : model->node(i);
+  }
+  model->mutable_node()->Swap(&nodes);
+  return fused;
+}
+
 }  // namespace nitro

@@ -13,6 +13,12 @@ namespace nitro {
 // output nor a parameter update; anything else is left as it is.
 int FuseConvBlockGrads(proto::Model* model);
 
+// Rewrites every chain Conv2D → Scale → NitroRelu whose int32 accumulator has no other consumer
+// into one ConvScaleRelu node (outputs: the Scale result and the activation, under their original
+// names), so the accumulator is never stored. Apply it to a derived training graph after
+// FuseConvBlockGrads. Returns the number of chains fused.
+int FuseConvBlockForwards(proto::Model* model);
+
 }  // namespace nitro
 
 #endif  // NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_

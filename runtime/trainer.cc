@@ -102,12 +102,14 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
   ASSIGN_OR_RETURN(proto::Model train_model, DeriveTrainingGraph(*model_, lgo));
   // Bit-exact rewrite: conv blocks' backward below their max-pool heads becomes one sparse op.
   FuseConvBlockGrads(&train_model);
+  FuseConvBlockForwards(&train_model);  // and its forward layers, without the int32 accumulator
   BuildOptions tbo;
   tbo.source = absl::StrCat(o.model_path, " (derived training graph)");
   tbo.batch_size = batch_;
   ASSIGN_OR_RETURN(Graph train_graph, BuildGraph(std::move(train_model), tbo));
   train_graph_ = std::make_unique<Graph>(std::move(train_graph));
   ASSIGN_OR_RETURN(proto::Model infer_model, ExtractInferenceGraph(*model_));
+  FuseConvBlockForwards(&infer_model);
   tbo.source = absl::StrCat(o.model_path, " (inference graph)");
   ASSIGN_OR_RETURN(Graph infer_graph, BuildGraph(std::move(infer_model), tbo));
   infer_graph_ = std::make_unique<Graph>(std::move(infer_graph));

@@ -58,6 +58,8 @@ TEST_P(FusionTest, FusedTrainingIsBitIdentical) {
   proto::Model fused_model = *train;
   const int fused = FuseConvBlockGrads(&fused_model);
   EXPECT_GE(fused, 2);  // both conv blocks
+  EXPECT_GE(FuseConvBlockForwards(&fused_model), 2);
+  for (const auto& n : fused_model.node()) EXPECT_NE(n.op(), "Conv2D") << n.name();
   for (const auto& n : fused_model.node()) EXPECT_NE(n.op(), "MaxPool2DGrad") << n.name();
   Compiled plain = Compile(*train, fwd->batch_size());
   Compiled fast = Compile(fused_model, fwd->batch_size());

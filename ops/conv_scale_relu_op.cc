@@ -1,0 +1,90 @@
+// Op declaration of ConvScaleRelu: a conv block's forward layers fused — Conv2D, NITRO Scaling and
+// NITRO-ReLU — computed a few images at a time, so the full int32 accumulator z is never stored.
+// passes/fuse_conv_block_forward emits it; the results equal the three separate ops bit for bit.
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+#include "graph/op_registry.h"
+#include "ops/kernels/conv2d.h"
+#include "ops/kernels/conv2d_im2col.h"
+#include "ops/kernels/elementwise.h"
+#include "ops/op_util.h"
+
+namespace nitro {
+namespace {
+
+// x [B,C,H,W], w [F,C,KH,KW] -> s (int8, the Scale output) and a (int8, the NITRO-ReLU output),
+// both [B,F,Ho,Wo].
+absl::Status ConvScaleReluShape(ShapeContext& ctx) {
+  RETURN_IF_ERROR(RequireRank(ctx, 0, 4, "input x"));
+  RETURN_IF_ERROR(RequireRank(ctx, 1, 4, "weight w"));
+  const Shape& x = ctx.input(0).shape;
+  const Shape& w = ctx.input(1).shape;
+  const int64_t pad = ctx.attrs().GetInt("pad");
+  if (pad < 0 || pad > 16) return ctx.Error("pad must be in [0, 16]");
+  if (x[1] != w[1]) return ctx.Error("input channels and weight channels differ");
+  if (ctx.attrs().GetInt("divisor") <= 0) return ctx.Error("divisor must be positive");
+  if (kernels::NitroReluMeanCorrection(ctx.attrs().GetInt("alpha_inv")) == 0) return ctx.Error("unsupported alpha_inv");
+  const kernels::ConvDims d{x[0], x[1], x[2], x[3], w[0], w[2], w[3], pad};
+  if (d.Ho() <= 0 || d.Wo() <= 0) return ctx.Error("the kernel is larger than the padded input");
+  ctx.set_output(0, kInt8, {x[0], w[0], d.Ho(), d.Wo()});
+  ctx.set_output(1, kInt8, {x[0], w[0], d.Ho(), d.Wo()});
+  return absl::OkStatus();
+}
+
+absl::Status ConvScaleReluKernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& w = ctx.input(1);
+  const kernels::ConvDims d{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), ctx.attrs().GetInt("pad")};
+  const int64_t per_image_in = d.C * d.H * d.W;
+  const int64_t per_image_out = d.F * d.Ho() * d.Wo();
+  // A few images at a time: about 4096 output pixels per chunk.
+  const int64_t chunk = std::max<int64_t>(1, 4096 / (d.Ho() * d.Wo()));
+  std::vector<int32_t> z(chunk * per_image_out);
+  const int64_t divisor = ctx.attrs().GetInt("divisor");
+  const int64_t alpha = ctx.attrs().GetInt("alpha_inv");
+  int8_t* s = ctx.output(0).data<int8_t>();
+  int8_t* a = ctx.output(1).data<int8_t>();
+  for (int64_t m0 = 0; m0 < d.B; m0 += chunk) {
+    kernels::ConvDims sub = d;
+    sub.B = std::min(chunk, d.B - m0);
+    DispatchDType(x.dtype(), [&](auto t) {
+      using X = decltype(t);
+      const X* xs = x.data<X>() + m0 * per_image_in;
+      bool done = false;
+      if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
+        done = kernels::Conv2DForwardIm2col(xs, w.data<int32_t>(), z.data(), sub);
+      }
+      if (!done) kernels::Conv2DForward(xs, w.data<int32_t>(), z.data(), sub);
+      return 0;
+    });
+    const int64_t n = sub.B * per_image_out;
+    kernels::Scale(z.data(), s + m0 * per_image_out, n, divisor);
+    kernels::NitroRelu(s + m0 * per_image_out, a + m0 * per_image_out, n, alpha);
+  }
+  return absl::OkStatus();
+}
+
+int64_t ConvScaleReluMacs(const std::vector<ValueType>& in, const std::vector<ValueType>& out) {
+  const Shape& w = in[1].shape;
+  const Shape& z = out[0].shape;
+  return z[0] * z[1] * z[2] * z[3] * w[1] * w[2] * w[3];
+}
+
+NITRO_REGISTER_OP(OpDef("ConvScaleRelu")
+                      .Doc("Fused Conv2D → Scale → NitroRelu forward; outputs the Scale result s and the activation a.")
+                      .Input("x", {kInt8, kInt16, kInt32})
+                      .Input("w", {kInt32})
+                      .Output("s")
+                      .Output("a")
+                      .Attr("pad", int64_t{1})
+                      .Attr("divisor", AttrType::kInt)
+                      .Attr("alpha_inv", int64_t{4})
+                      .SetShapeFn(ConvScaleReluShape)
+                      .SetKernel(ConvScaleReluKernel)
+                      .SetMacs(ConvScaleReluMacs)
+                      .NoGradient());
+
+}  // namespace
+}  // namespace nitro
