@@ -14,7 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
-#include "passes/fuse_conv_block_grad.h"
+#include "passes/fuse_conv_block.h"
 #include "passes/local_gradient.h"
 #include "runtime/default_random.h"
 #include "runtime/flow_executor.h"

@@ -1,5 +1,5 @@
 // Op declaration of ConvBlockGrad: the fused, sparse backward of a conv block below its head
-// (MaxPool2DGrad → NitroReluGrad → Conv2DWeightGrad). passes/fuse_conv_block_grad emits it.
+// (MaxPool2DGrad → NitroReluGrad → Conv2DWeightGrad). passes/fuse_conv_block emits it.
 #include <type_traits>
 
 #include "graph/op_registry.h"

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
 #include "graph/status_macros.h"
-#include "passes/fuse_conv_block_grad.h"
+#include "passes/fuse_conv_block.h"
 #include "passes/local_gradient.h"
 #include "runtime/atomic_file.h"
 #include "runtime/augment.h"

@@ -1,11 +1,11 @@
-// The fused sparse conv-block backward (passes/fuse_conv_block_grad + the ConvBlockGrad op) must
+// The fused sparse conv-block backward (passes/fuse_conv_block + the ConvBlockGrad op) must
 // train bit-identically to the unfused MaxPool2DGrad → NitroReluGrad → Conv2DWeightGrad chain.
 #include <memory>
 #include <string>
 
 #include "graph/loader.h"
 #include "gtest/gtest.h"
-#include "passes/fuse_conv_block_grad.h"
+#include "passes/fuse_conv_block.h"
 #include "passes/local_gradient.h"
 #include "runtime/default_random.h"
 #include "runtime/param_init.h"

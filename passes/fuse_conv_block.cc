@@ -1,4 +1,4 @@
-#include "passes/fuse_conv_block_grad.h"
+#include "passes/fuse_conv_block.h"
 
 #include <map>
 #include <set>
@@ -16,17 +16,38 @@ const proto::Attr* FindAttr(const proto::Node& n, const std::string& name) {
   return nullptr;
 }
 
+// Replaces node i by replaced[i] and drops the nodes in `removed`, keeping the order.
+void Rewrite(proto::Model* model, const std::set<int>& removed, const std::map<int, proto::Node>& replaced) {
+  google::protobuf::RepeatedPtrField<proto::Node> nodes;
+  for (int i = 0; i < model->node_size(); ++i) {
+    if (removed.count(i)) continue;
+    auto it = replaced.find(i);
+    *nodes.Add() = it != replaced.end() ? it->second : model->node(i);
+  }
+  model->mutable_node()->Swap(&nodes);
+}
+
+// Value name -> indices of the nodes reading it.
+std::map<std::string, std::vector<int>> Consumers(const proto::Model& model) {
+  std::map<std::string, std::vector<int>> consumers;
+  for (int i = 0; i < model.node_size(); ++i) {
+    for (const auto& in : model.node(i).in()) consumers[in].push_back(i);
+  }
+  return consumers;
+}
+
+// Model outputs and parameter updates: values a rewrite must keep.
+std::set<std::string> Pinned(const proto::Model& model) {
+  std::set<std::string> pinned(model.output().begin(), model.output().end());
+  for (const auto& u : model.update()) pinned.insert(u.value());
+  return pinned;
+}
+
 }  // namespace
 
 int FuseConvBlockGrads(proto::Model* model) {
-  std::map<std::string, std::vector<int>> consumers;
-  std::map<std::string, int> producer;
-  for (int i = 0; i < model->node_size(); ++i) {
-    for (const auto& in : model->node(i).in()) consumers[in].push_back(i);
-    for (const auto& out : model->node(i).out()) producer[out] = i;
-  }
-  std::set<std::string> pinned(model->output().begin(), model->output().end());
-  for (const auto& u : model->update()) pinned.insert(u.value());
+  const auto consumers = Consumers(*model);
+  const auto pinned = Pinned(*model);
   auto only_consumer = [&](const std::string& v, const char* op) -> int {
     auto it = consumers.find(v);
     if (pinned.count(v) || it == consumers.end() || it->second.size() != 1) return -1;
@@ -70,24 +91,13 @@ int FuseConvBlockGrads(proto::Model* model) {
     replaced[c] = node;
     ++fused;
   }
-  if (fused == 0) return 0;
-  google::protobuf::RepeatedPtrField<proto::Node> nodes;
-  for (int i = 0; i < model->node_size(); ++i) {
-    if (removed.count(i)) continue;
-    auto it = replaced.find(i);
-    *nodes.Add() = it != replaced.end() ? it->second : model->node(i);
-  }
-  model->mutable_node()->Swap(&nodes);
+  if (fused > 0) Rewrite(model, removed, replaced);
   return fused;
 }
 
 int FuseConvBlockForwards(proto::Model* model) {
-  std::map<std::string, std::vector<int>> consumers;
-  for (int i = 0; i < model->node_size(); ++i) {
-    for (const auto& in : model->node(i).in()) consumers[in].push_back(i);
-  }
-  std::set<std::string> pinned(model->output().begin(), model->output().end());
-  for (const auto& u : model->update()) pinned.insert(u.value());
+  const auto consumers = Consumers(*model);
+  const auto pinned = Pinned(*model);
   std::set<int> removed;
   std::map<int, proto::Node> replaced;
   int fused = 0;
@@ -102,7 +112,9 @@ int FuseConvBlockForwards(proto::Model* model) {
     if (scale.op() != "Scale") continue;
     // The activation of s, inside the same block; s itself stays a value (the backward reads it).
     int relu = -1;
-    for (int c : consumers[scale.out(0)]) {
+    auto sc_it = consumers.find(scale.out(0));
+    if (sc_it == consumers.end()) continue;
+    for (int c : sc_it->second) {
       if (model->node(c).op() == "NitroRelu" && model->node(c).block() == conv.block()) relu = c;
     }
     if (relu < 0) continue;
@@ -123,14 +135,7 @@ int FuseConvBlockForwards(proto::Model* model) {
     removed.insert(relu);
     ++fused;
   }
-  if (fused == 0) return 0;
-  google::protobuf::RepeatedPtrField<proto::Node> nodes;
-  for (int i = 0; i < model->node_size(); ++i) {
-    if (removed.count(i)) continue;
-    auto it = replaced.find(i);
-    *nodes.Add() = it != replaced.end() ? it->second : model->node(i);
-  }
-  model->mutable_node()->Swap(&nodes);
+  if (fused > 0) Rewrite(model, removed, replaced);
   return fused;
 }
 

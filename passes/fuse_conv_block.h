@@ -1,8 +1,9 @@
-// A graph rewrite of derived training graphs: every chain MaxPool2DGrad → NitroReluGrad →
-// Conv2DWeightGrad (a conv block's backward below its max-pool head) becomes one sparse
-// ConvBlockGrad node, so the full-resolution int32 deltas are never stored. Bit-exact.
-#ifndef NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_
-#define NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_
+// Bit-exact graph rewrites of a conv block: its backward chain MaxPool2DGrad → NitroReluGrad →
+// Conv2DWeightGrad (below its max-pool head) becomes one sparse ConvBlockGrad node, and its
+// forward chain Conv2D → Scale → NitroRelu becomes one ConvScaleRelu node, so neither the
+// full-resolution int32 deltas nor a whole batch's int32 accumulator is ever stored.
+#ifndef NITRO_PASSES_FUSE_CONV_BLOCK_H_
+#define NITRO_PASSES_FUSE_CONV_BLOCK_H_
 
 #include "proto/nitro.pb.h"
 
@@ -21,4 +22,4 @@ int FuseConvBlockForwards(proto::Model* model);
 
 }  // namespace nitro
 
-#endif  // NITRO_PASSES_FUSE_CONV_BLOCK_GRAD_H_
+#endif  // NITRO_PASSES_FUSE_CONV_BLOCK_H_
