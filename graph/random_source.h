@@ -29,6 +29,9 @@ class RandomSource {
   // resumed run draws exactly what an uninterrupted one would. LoadState rejects bytes it did not
   // write (DataLoss).
   virtual absl::StatusOr<std::string> SaveState() const = 0;
+  // A sticky error from an earlier draw that could not be made exactly (e.g. a Bernoulli
+  // probability the NumPy mode has no thresholds for); OK otherwise. Callers check it after a step.
+  virtual absl::Status status() const { return absl::OkStatus(); }
   virtual absl::Status LoadState(absl::string_view state) = 0;
 };
 

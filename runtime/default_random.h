@@ -40,7 +40,7 @@ class DefaultRandom : public RandomSource {
   static bool SupportsBernoulli(int64_t p_per_million);
 
   // OK, or the first misuse seen. Sticky until Seed() is called again.
-  const absl::Status& status() const { return status_; }
+  absl::Status status() const override { return status_; }
 
   absl::StatusOr<std::string> SaveState() const override;
   absl::Status LoadState(absl::string_view state) override;

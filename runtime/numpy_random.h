@@ -51,7 +51,7 @@ class NumpyRandom : public RandomSource {
 
   // OK, or the first misuse seen (unsupported Bernoulli p, invalid RandInt range). Sticky: stays
   // set until Seed() is called again.
-  const absl::Status& status() const { return status_; }
+  absl::Status status() const override { return status_; }
 
   absl::StatusOr<std::string> SaveState() const override;
   absl::Status LoadState(absl::string_view state) override;

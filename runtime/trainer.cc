@@ -146,15 +146,9 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
   // Random stream, then data (the load shuffle draws first, as in the reference).
   const int64_t seed = o.seed >= 0 ? o.seed : tc.seed();
   if (o.rng == RngKind::kNumpy) {
-    auto r = std::make_unique<NumpyRandom>(static_cast<uint32_t>(seed));
-    NumpyRandom* raw = r.get();
-    rng_status_ = [raw] { return raw->status(); };
-    rng_ = std::move(r);
+    rng_ = std::make_unique<NumpyRandom>(static_cast<uint32_t>(seed));
   } else {
-    auto r = std::make_unique<DefaultRandom>(static_cast<uint64_t>(seed));
-    DefaultRandom* raw = r.get();
-    rng_status_ = [raw] { return raw->status(); };
-    rng_ = std::move(r);
+    rng_ = std::make_unique<DefaultRandom>(static_cast<uint64_t>(seed));
   }
   if (!data) {
     if (tc.dataset().empty()) return absl::InvalidArgumentError(absl::StrCat(o.model_path, ": train.dataset is not set"));
@@ -214,7 +208,7 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
     ASSIGN_OR_RETURN(Tensor w, InitParam(p, *rng_));
     RETURN_IF_ERROR(train_plan_->Set(p.name(), w));
   }
-  return rng_status_();
+  return rng_->status();
 }
 
 absl::Status Trainer::Restore(const proto::Checkpoint& c) {
@@ -449,7 +443,7 @@ absl::StatusOr<bool> Trainer::RunEpoch() {
     }
     if (augment) RETURN_IF_ERROR(AugmentBatch(aug, *rng_, *image));
     RETURN_IF_ERROR(train_exec_->Run(/*training=*/true, rng_.get()));
-    RETURN_IF_ERROR(rng_status_());
+    RETURN_IF_ERROR(rng_->status());
     train_plan_->CommitUpdates();
     rec.set_train_correct(rec.train_correct() + correct_v->data<int64_t>()[0]);
     rec.set_train_total(rec.train_total() + batch_);

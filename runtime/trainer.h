@@ -122,7 +122,6 @@ class Trainer {
   std::unique_ptr<FlowExecutor> train_exec_;
   std::unique_ptr<FlowExecutor> infer_exec_;
   std::unique_ptr<RandomSource> rng_;
-  std::function<absl::Status()> rng_status_;
 
   // Data.
   Tensor train_x_, train_y_;

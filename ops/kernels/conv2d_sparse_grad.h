@@ -15,46 +15,68 @@
 
 namespace nitro::kernels {
 
-template <typename D, typename X>
-void Conv2DWeightGradSparse(const D* dz, const X* x, int32_t* g, const ConvDims& d) {
-  const int64_t Ho = d.Ho(), Wo = d.Wo(), C = d.C, taps = d.KH * d.KW;
-  // x in [B, H, W, C] order.
-  std::vector<X> xt(d.B * d.H * d.W * C);
+// x [B, C, H, W] copied into [B, H, W, C] order, so one input position's channels are contiguous.
+template <typename X>
+std::vector<X> ToChannelsLast(const X* x, const ConvDims& d) {
+  std::vector<X> xt(d.B * d.H * d.W * d.C);
   for (int64_t m = 0; m < d.B; ++m) {
-    for (int64_t c = 0; c < C; ++c) {
-      const X* plane = x + (m * C + c) * d.H * d.W;
-      X* dst = xt.data() + m * d.H * d.W * C + c;
-      for (int64_t p = 0; p < d.H * d.W; ++p) dst[p * C] = plane[p];
+    for (int64_t c = 0; c < d.C; ++c) {
+      const X* plane = x + (m * d.C + c) * d.H * d.W;
+      X* dst = xt.data() + m * d.H * d.W * d.C + c;
+      for (int64_t p = 0; p < d.H * d.W; ++p) dst[p * d.C] = plane[p];
     }
   }
-  // Filters are independent: each task owns the gradients of its filters.
+  return xt;
+}
+
+// acc[k][l][c] += dv · xpad[c, i+k, j+l] for one output position (i, j) of one image, whose
+// channels-last input starts at xm: the contribution of one non-zero delta (modulo 2^32).
+template <typename X>
+inline void AddPatch(uint32_t* acc, uint32_t dv, const X* xm, int64_t i, int64_t j, const ConvDims& d) {
+  for (int64_t k = 0; k < d.KH; ++k) {
+    const int64_t y = i + k - d.pad;
+    if (y < 0 || y >= d.H) continue;
+    for (int64_t l = 0; l < d.KW; ++l) {
+      const int64_t xx = j + l - d.pad;
+      if (xx < 0 || xx >= d.W) continue;
+      const X* src = xm + (y * d.W + xx) * d.C;
+      uint32_t* dst = acc + (k * d.KW + l) * d.C;
+      for (int64_t c = 0; c < d.C; ++c) dst[c] += dv * static_cast<uint32_t>(static_cast<int32_t>(src[c]));
+    }
+  }
+}
+
+// Runs add_filter(f, acc) for every filter f, in parallel over filters (each task owns its filters'
+// gradients, so the split does not change the result), with acc a zeroed [KH][KW][C] uint32
+// accumulator; then stores acc into g[f] in [C][KH][KW] order as int32.
+template <typename Fn>
+void ForEachFilterGrad(const ConvDims& d, int32_t* g, Fn&& add_filter) {
+  const int64_t taps = d.KH * d.KW;
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, d.F, 1), [&](const tbb::blocked_range<int64_t>& r) {
-    std::vector<uint32_t> acc(taps * C);  // [k][l][c] of one filter
+    std::vector<uint32_t> acc(taps * d.C);
     for (int64_t f = r.begin(); f < r.end(); ++f) {
       std::fill(acc.begin(), acc.end(), 0u);
-      for (int64_t m = 0; m < d.B; ++m) {
-        const D* dzf = dz + (m * d.F + f) * Ho * Wo;
-        const X* xm = xt.data() + m * d.H * d.W * C;
-        for (int64_t i = 0; i < Ho; ++i) {
-          for (int64_t j = 0; j < Wo; ++j) {
-            const uint32_t dv = static_cast<uint32_t>(static_cast<int32_t>(dzf[i * Wo + j]));
-            if (dv == 0) continue;
-            for (int64_t k = 0; k < d.KH; ++k) {
-              const int64_t y = i + k - d.pad;
-              if (y < 0 || y >= d.H) continue;
-              for (int64_t l = 0; l < d.KW; ++l) {
-                const int64_t xx = j + l - d.pad;
-                if (xx < 0 || xx >= d.W) continue;
-                const X* src = xm + (y * d.W + xx) * C;
-                uint32_t* dst = acc.data() + (k * d.KW + l) * C;
-                for (int64_t c = 0; c < C; ++c) dst[c] += dv * static_cast<uint32_t>(static_cast<int32_t>(src[c]));
-              }
-            }
-          }
-        }
+      add_filter(f, acc.data());
+      for (int64_t c = 0; c < d.C; ++c) {
+        for (int64_t t = 0; t < taps; ++t) g[(f * d.C + c) * taps + t] = static_cast<int32_t>(acc[t * d.C + c]);
       }
-      for (int64_t c = 0; c < C; ++c) {
-        for (int64_t t = 0; t < taps; ++t) g[(f * C + c) * taps + t] = static_cast<int32_t>(acc[t * C + c]);
+    }
+  });
+}
+
+template <typename D, typename X>
+void Conv2DWeightGradSparse(const D* dz, const X* x, int32_t* g, const ConvDims& d) {
+  const int64_t Ho = d.Ho(), Wo = d.Wo();
+  const std::vector<X> xt = ToChannelsLast(x, d);
+  ForEachFilterGrad(d, g, [&](int64_t f, uint32_t* acc) {
+    for (int64_t m = 0; m < d.B; ++m) {
+      const D* dzf = dz + (m * d.F + f) * Ho * Wo;
+      const X* xm = xt.data() + m * d.H * d.W * d.C;
+      for (int64_t i = 0; i < Ho; ++i) {
+        for (int64_t j = 0; j < Wo; ++j) {
+          const uint32_t dv = static_cast<uint32_t>(static_cast<int32_t>(dzf[i * Wo + j]));
+          if (dv != 0) AddPatch(acc, dv, xm, i, j, d);
+        }
       }
     }
   });

@@ -52,21 +52,17 @@ inline void NitroRelu(const int8_t* s, int8_t* a, int64_t n, int64_t alpha_inv) 
 // ds = trunc(da / g(s)) with g = 1 on [0, 126], alpha_inv on [-127, -1], 2^31-1 at 127 and at
 // -128 (the reference's piecewise table, later conditions winning). So the gradient is 0 at the
 // upper saturation point except for |da| = 2^31-1 or da = -2^31, exactly as the reference.
+inline int32_t NitroReluGradValue(int32_t d, int s, const TruncDivider& by_alpha) {
+  constexpr int64_t kIntMax = 2147483647;
+  if (d == 0 || (s >= 0 && s < 127)) return d;  // g = 1 (or nothing to divide)
+  if (s < 0 && s >= -127) return by_alpha(d);    // g = alpha_inv
+  return static_cast<int32_t>(TruncDiv(d, kIntMax));  // g = 2^31 - 1
+}
+
 template <typename D>
 void NitroReluGrad(const D* da, const int8_t* s, int32_t* ds, int64_t n, int64_t alpha_inv) {
-  constexpr int64_t kIntMax = 2147483647;
   const TruncDivider by_alpha(alpha_inv);
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t d = static_cast<int32_t>(da[i]);
-    const int v = s[i];
-    if (d == 0 || (v >= 0 && v < 127)) {  // g = 1 (or nothing to divide)
-      ds[i] = d;
-    } else if (v < 0 && v >= -127) {      // g = alpha_inv
-      ds[i] = by_alpha(d);
-    } else {                              // g = 2^31 - 1
-      ds[i] = static_cast<int32_t>(TruncDiv(d, kIntMax));
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) ds[i] = NitroReluGradValue(static_cast<int32_t>(da[i]), s[i], by_alpha);
 }
 
 // e = wrap8(pred - target): the RSS gradient, in int8 arithmetic (a true-class score below -96
