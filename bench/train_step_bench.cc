@@ -14,11 +14,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
-#include "passes/fuse_conv_block.h"
-#include "passes/local_gradient.h"
-#include "runtime/default_random.h"
+#include "passes/compile.h"
+#include "random/default_random.h"
 #include "runtime/flow_executor.h"
-#include "runtime/param_init.h"
+#include "train/param_init.h"
 #include "runtime/plan.h"
 
 namespace nitro {
@@ -58,23 +57,15 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(fwd.status().message()).c_str());
     return 1;
   }
-  auto train = DeriveTrainingGraph(*fwd);
-  if (!train.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(train.status().message()).c_str());
+  CompileOptions co;
+  co.fuse = !unfused;  // the trainer fuses
+  auto compiled = CompileTrainingGraph(*fwd, co);
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(compiled.status().message()).c_str());
     return 1;
   }
-  if (!unfused) {  // as the trainer does
-    FuseConvBlockGrads(&*train);
-    FuseConvBlockForwards(&*train);
-  }
-  BuildOptions o;
-  o.batch_size = fwd->batch_size();
-  auto g = BuildGraph(*train, o);
-  if (!g.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(g.status().message()).c_str());
-    return 1;
-  }
-  auto plan = Plan::Create(&*g);
+  Graph* g = compiled->train.get();
+  auto plan = Plan::Create(g);
   if (!plan.ok()) return 1;
   Plan& p = **plan;
   DefaultRandom rng(1);

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/numbers.h"
 #include "graph/dtype.h"
 #include "graph/shape.h"
 
@@ -73,20 +74,6 @@ size_t DisplayWidth(const std::string& s) {
 }
 
 }  // namespace
-
-std::string WithThousands(int64_t value) {
-  const bool negative = value < 0;
-  // Work on the magnitude as unsigned so INT64_MIN is handled too.
-  uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-  std::string digits = std::to_string(magnitude);
-  std::string out;
-  const int n = static_cast<int>(digits.size());
-  for (int i = 0; i < n; ++i) {
-    if (i > 0 && (n - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return negative ? "-" + out : out;
-}
 
 absl::StatusOr<ModelSummary> SummarizeModel(const Graph& graph) {
   const int64_t batch = graph.batch_size();

@@ -54,9 +54,6 @@ absl::StatusOr<ModelSummary> SummarizeModel(const Graph& graph);
 // An aligned table per block and the totals, with thousands separators ("9,149,824").
 std::string FormatSummary(const ModelSummary& summary);
 
-// 9149824 -> "9,149,824"; -1234 -> "-1,234".
-std::string WithThousands(int64_t value);
-
 }  // namespace nitro
 
 #endif  // NITRO_PASSES_MODEL_SUMMARY_H_

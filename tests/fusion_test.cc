@@ -5,10 +5,11 @@
 
 #include "graph/loader.h"
 #include "gtest/gtest.h"
+#include "passes/compile.h"
 #include "passes/fuse_conv_block.h"
 #include "passes/local_gradient.h"
-#include "runtime/default_random.h"
-#include "runtime/param_init.h"
+#include "random/default_random.h"
+#include "train/param_init.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
 
@@ -16,18 +17,19 @@ namespace nitro {
 namespace {
 
 struct Compiled {
-  std::unique_ptr<Graph> graph;
+  CompiledGraphs graphs;
   std::unique_ptr<Plan> plan;
 };
 
-Compiled Compile(const proto::Model& m, int64_t batch) {
-  BuildOptions o;
-  o.batch_size = batch;
-  auto g = BuildGraph(m, o);
-  EXPECT_TRUE(g.ok()) << g.status();
+// Compiles through the trainer's pipeline, with or without the conv-block fusions.
+Compiled Compile(const Graph& model, bool fuse) {
+  CompileOptions options;
+  options.fuse = fuse;
+  auto graphs = CompileTrainingGraph(model, options);
+  EXPECT_TRUE(graphs.ok()) << graphs.status();
   Compiled c;
-  c.graph = std::make_unique<Graph>(std::move(*g));
-  auto p = Plan::Create(c.graph.get());
+  c.graphs = std::move(*graphs);
+  auto p = Plan::Create(c.graphs.train.get());
   EXPECT_TRUE(p.ok()) << p.status();
   c.plan = std::move(*p);
   return c;
@@ -35,7 +37,7 @@ Compiled Compile(const proto::Model& m, int64_t batch) {
 
 void Feed(Compiled& c, int step) {
   DefaultRandom data(500 + step);
-  for (const auto& in : c.graph->model().input()) {
+  for (const auto& in : c.graphs.train->model().input()) {
     Tensor* t = c.plan->Find(in.name());
     if (in.role() == proto::SCALAR) {
       t->Set(0, 64);
@@ -61,8 +63,9 @@ TEST_P(FusionTest, FusedTrainingIsBitIdentical) {
   EXPECT_GE(FuseConvBlockForwards(&fused_model), 2);
   for (const auto& n : fused_model.node()) EXPECT_NE(n.op(), "Conv2D") << n.name();
   for (const auto& n : fused_model.node()) EXPECT_NE(n.op(), "MaxPool2DGrad") << n.name();
-  Compiled plain = Compile(*train, fwd->batch_size());
-  Compiled fast = Compile(fused_model, fwd->batch_size());
+  Compiled plain = Compile(*fwd, /*fuse=*/false);
+  Compiled fast = Compile(*fwd, /*fuse=*/true);
+  for (const auto& n : fast.graphs.train->nodes()) EXPECT_NE(n.op(), "MaxPool2DGrad") << n.name();
   DefaultRandom init_a(9), init_b(9);
   for (const auto& param : fwd->model().param()) {
     auto wa = InitParam(param, init_a);

@@ -14,7 +14,7 @@
 #include "passes/local_gradient.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
-#include "runtime/tensor_text.h"
+#include "io/tensor_text.h"
 
 namespace nitro {
 namespace {

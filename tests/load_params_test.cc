@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "proto/checkpoint.pb.h"
-#include "runtime/checkpoint.h"
-#include "runtime/trainer.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
 #include "tests/synthetic_data.h"
 
 namespace nitro {

@@ -298,13 +298,5 @@ TEST(ModelSummary, Mlp1ActivationBytes) {
   EXPECT_EQ(head_nodes, 2 * 3 + 1);  // per block: head Linear, Scale and RssLoss; plus out.loss
 }
 
-TEST(ModelSummary, Thousands) {
-  EXPECT_EQ(WithThousands(0), "0");
-  EXPECT_EQ(WithThousands(999), "999");
-  EXPECT_EQ(WithThousands(1000), "1,000");
-  EXPECT_EQ(WithThousands(9149824), "9,149,824");
-  EXPECT_EQ(WithThousands(-1234567), "-1,234,567");
-}
-
 }  // namespace
 }  // namespace nitro

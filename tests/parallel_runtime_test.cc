@@ -9,9 +9,9 @@
 #include "graph/loader.h"
 #include "gtest/gtest.h"
 #include "passes/local_gradient.h"
-#include "runtime/default_random.h"
+#include "random/default_random.h"
 #include "runtime/flow_executor.h"
-#include "runtime/param_init.h"
+#include "train/param_init.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
 

@@ -27,10 +27,10 @@
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "proto/checkpoint.pb.h"
-#include "runtime/atomic_file.h"
-#include "runtime/checkpoint.h"
-#include "runtime/gzip_file.h"
-#include "runtime/trainer.h"
+#include "io/atomic_file.h"
+#include "train/checkpoint.h"
+#include "io/gzip_file.h"
+#include "train/trainer.h"
 #include "tests/synthetic_data.h"
 
 namespace nitro {

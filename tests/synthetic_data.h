@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "runtime/datasets.h"
+#include "data/datasets.h"
 
 namespace nitro {
 

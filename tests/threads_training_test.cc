@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "proto/checkpoint.pb.h"
-#include "runtime/trainer.h"
+#include "train/trainer.h"
 #include "tests/synthetic_data.h"
 
 namespace nitro {

@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "runtime/percent.h"
-#include "runtime/trainer.h"
+#include "base/numbers.h"
+#include "train/trainer.h"
 #include "tests/synthetic_data.h"
 
 namespace nitro {

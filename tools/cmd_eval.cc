@@ -4,9 +4,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/checkpoint.h"
-#include "runtime/percent.h"
-#include "runtime/trainer.h"
+#include "train/checkpoint.h"
+#include "base/numbers.h"
+#include "train/trainer.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 

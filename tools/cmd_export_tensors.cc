@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/checkpoint.h"
-#include "runtime/tensor_text.h"
+#include "train/checkpoint.h"
+#include "io/tensor_text.h"
 #include "tools/commands.h"
 
 namespace nitro::cli {
@@ -17,7 +17,7 @@ constexpr char kExportTensorsHelp[] =
     "usage: nitro export-tensors CHECKPOINT_OR_RUN_DIR [--best]\n"
     "\n"
     "Prints every parameter tensor of a training checkpoint to stdout in the tensor text format\n"
-    "of the golden traces (runtime/tensor_text.h): per tensor a line `<name> <dtype> <dims...>`\n"
+    "of the golden traces (io/tensor_text.h): per tensor a line `<name> <dtype> <dims...>`\n"
     "and a line of its values, in checkpoint order, names as stored.\n"
     "\n"
     "CHECKPOINT_OR_RUN_DIR is a checkpoint file, or a run directory: the trainer keeps its\n"

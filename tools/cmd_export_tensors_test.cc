@@ -8,8 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "runtime/checkpoint.h"
-#include "runtime/tensor_text.h"
+#include "train/checkpoint.h"
+#include "io/tensor_text.h"
 #include "tools/commands.h"
 
 namespace nitro::cli {

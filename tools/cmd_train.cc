@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
-#include "runtime/datasets.h"
-#include "runtime/progress.h"
-#include "runtime/tensor_text.h"
-#include "runtime/trainer.h"
+#include "data/datasets.h"
+#include "train/progress.h"
+#include "io/tensor_text.h"
+#include "train/trainer.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fetch_data.sh: fetches MNIST, Fashion-MNIST and CIFAR-10 into DIR/{mnist,fashion_mnist,cifar10}/
-# and verifies the SHA-256 of every file's uncompressed content (the table in runtime/datasets.cc).
+# and verifies the SHA-256 of every file's uncompressed content (the table in data/datasets.cc).
 #
 #   tools/fetch_data.sh [mnist|fashion_mnist|cifar10|all] [DIR]      (defaults: all, ./data)
 #

@@ -1,6 +1,12 @@
 #!/usr/bin/env python3
 """Counts test cases in Bazel's test XML (bazel-testlogs/**/test.xml) and prints 'N passed, N failed'.
 
+    test_summary.py TESTLOGS_DIR [TARGETS_FILE]
+
+With TARGETS_FILE (one label per line, as `bazel query 'tests(//...)'` prints them), only those
+targets count, so the XML that Bazel leaves behind for a test target that was renamed or removed
+is not counted again.
+
 A test target that crashed or timed out before writing its cases counts as one failed case.
 Exit status: 0 when nothing failed, 1 otherwise.
 """
@@ -12,10 +18,16 @@ import xml.etree.ElementTree as ET
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "bazel-testlogs"
+    wanted = None
+    if len(sys.argv) > 2:
+        with open(sys.argv[2]) as f:
+            wanted = {l.strip().lstrip("/").replace(":", "/") for l in f if l.strip()}
     passed = failed = 0
     failures = []
     for path in sorted(glob.glob(os.path.join(root, "**", "test.xml"), recursive=True)):
         target = os.path.relpath(os.path.dirname(path), root)
+        if wanted is not None and target not in wanted:
+            continue
         try:
             tree = ET.parse(path)
         except ET.ParseError:

@@ -13,12 +13,12 @@
 #include "graph/op_registry.h"
 #include "gtest/gtest.h"
 #include "passes/local_gradient.h"
-#include "runtime/datasets.h"
-#include "runtime/default_random.h"
-#include "runtime/param_init.h"
+#include "data/datasets.h"
+#include "random/default_random.h"
+#include "train/param_init.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
-#include "runtime/trainer.h"
+#include "train/trainer.h"
 
 namespace nitro {
 namespace {

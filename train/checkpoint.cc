@@ -1,0 +1,155 @@
+// Training checkpoints on disk: tensors <-> TensorData, and the framed, checksummed, atomically written file.
+#include "train/checkpoint.h"
+
+#include <array>
+#include <cstring>
+#include <limits>
+
+#include "absl/base/config.h"
+#include "absl/strings/str_cat.h"
+#include "graph/status_macros.h"
+#include "io/atomic_file.h"
+#include "io/gzip_file.h"
+#include "io/sha256.h"
+
+namespace nitro {
+namespace {
+
+constexpr size_t kMagicSize = 8;
+constexpr size_t kVersionOffset = kMagicSize;
+constexpr size_t kLengthOffset = kVersionOffset + 4;
+constexpr size_t kDigestOffset = kLengthOffset + 8;
+static_assert(kDigestOffset + 32 == kCheckpointHeaderSize, "header layout");
+static_assert(sizeof(kCheckpointMagic) == kMagicSize + 1, "magic is 8 characters");
+
+void AppendLe(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t ReadLe(absl::string_view bytes, size_t offset, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(bytes[offset + i])} << (8 * i);
+  return v;
+}
+
+// Copies `count` elements of `size` bytes between host order and little-endian (the same
+// operation both ways).
+void CopyLittleEndian(void* dst, const void* src, int64_t count, int size) {
+#if defined(ABSL_IS_LITTLE_ENDIAN)
+  if (count > 0) std::memcpy(dst, src, static_cast<size_t>(count) * size);
+#else
+  auto* d = static_cast<uint8_t*>(dst);
+  const auto* s = static_cast<const uint8_t*>(src);
+  for (int64_t i = 0; i < count; ++i) {
+    for (int b = 0; b < size; ++b) d[i * size + b] = s[i * size + size - 1 - b];
+  }
+#endif
+}
+
+}  // namespace
+
+proto::TensorData TensorToProto(absl::string_view name, const Tensor& t) {
+  proto::TensorData p;
+  p.set_name(std::string(name));
+  p.set_dtype(t.dtype());
+  for (int64_t d : t.shape()) p.add_shape(d);
+  std::string data(static_cast<size_t>(t.bytes()), '\0');
+  CopyLittleEndian(data.data(), t.raw(), t.size(), DTypeSize(t.dtype()));
+  p.set_data(std::move(data));
+  return p;
+}
+
+absl::StatusOr<Tensor> TensorFromProto(const proto::TensorData& p) {
+  auto error = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("checkpoint: tensor '", p.name(), "': ", what));
+  };
+  if (!proto::DType_IsValid(p.dtype()) || DTypeSize(p.dtype()) == 0) {
+    return error(absl::StrCat("invalid dtype ", static_cast<int>(p.dtype())));
+  }
+  const Shape shape(p.shape().begin(), p.shape().end());
+  auto count = ElementCount(shape);
+  if (!count.ok()) return error(absl::StrCat("invalid shape ", ShapeString(shape), ": ", count.status().message()));
+  const int size = DTypeSize(p.dtype());
+  // ElementCount caps the count at 2^40, so the product cannot overflow.
+  const uint64_t expected = static_cast<uint64_t>(*count) * static_cast<uint64_t>(size);
+  if (p.data().size() != expected) {
+    return error(absl::StrCat("has ", p.data().size(), " bytes of data, ", DTypeName(p.dtype()), " ",
+                              ShapeString(shape), " needs ", expected));
+  }
+  Tensor t(p.dtype(), shape);
+  CopyLittleEndian(t.raw(), p.data().data(), *count, size);
+  return t;
+}
+
+absl::StatusOr<std::string> EncodeCheckpoint(const proto::Checkpoint& c) {
+  std::string payload;
+  if (!c.SerializeToString(&payload)) {
+    return absl::InternalError(absl::StrCat("checkpoint: cannot serialize the checkpoint (",
+                                            c.ByteSizeLong(), " bytes; the limit is 2 GiB)"));
+  }
+  std::string out;
+  out.reserve(kCheckpointHeaderSize + payload.size());
+  out.append(kCheckpointMagic, kMagicSize);
+  AppendLe(out, kCheckpointVersion, 4);
+  AppendLe(out, payload.size(), 8);
+  Sha256 hash;
+  hash.Update(payload);
+  const std::array<uint8_t, 32> digest = hash.Digest();
+  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  out.append(payload);
+  return out;
+}
+
+absl::StatusOr<proto::Checkpoint> DecodeCheckpoint(absl::string_view bytes, absl::string_view source) {
+  auto error = [&](absl::string_view what) { return absl::DataLossError(absl::StrCat(source, ": ", what)); };
+  const absl::string_view magic(kCheckpointMagic, kMagicSize);
+  // A short file that starts like a checkpoint is a truncated one; anything else is not ours.
+  if (bytes.substr(0, kMagicSize) != magic.substr(0, bytes.size())) {
+    return error("bad magic — not a nitro checkpoint");
+  }
+  if (bytes.size() < kCheckpointHeaderSize) {
+    return error(absl::StrCat("truncated (", bytes.size(), " bytes, shorter than the ", kCheckpointHeaderSize,
+                              "-byte header)"));
+  }
+  const uint64_t version = ReadLe(bytes, kVersionOffset, 4);
+  if (version != kCheckpointVersion) {
+    return error(absl::StrCat("unsupported version ", version, " (this build reads version ", kCheckpointVersion,
+                              ")"));
+  }
+  const uint64_t length = ReadLe(bytes, kLengthOffset, 8);
+  const uint64_t available = bytes.size() - kCheckpointHeaderSize;
+  if (length > available) {
+    return error(absl::StrCat("truncated (payload of ", length, " bytes, only ", available, " present)"));
+  }
+  if (length < available) {
+    return error(absl::StrCat("corrupt: ", available - length, " unexpected bytes after the ", length,
+                              "-byte payload"));
+  }
+  const absl::string_view payload = bytes.substr(kCheckpointHeaderSize);
+  Sha256 hash;
+  hash.Update(payload);
+  const std::array<uint8_t, 32> digest = hash.Digest();
+  if (std::memcmp(digest.data(), bytes.data() + kDigestOffset, digest.size()) != 0) {
+    return error("checksum mismatch — the file is corrupt");
+  }
+  if (payload.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return error(absl::StrCat("payload of ", payload.size(), " bytes exceeds the 2 GiB protobuf limit"));
+  }
+  proto::Checkpoint c;
+  if (!c.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return error("payload does not parse as a nitro.proto.Checkpoint");
+  }
+  return c;
+}
+
+absl::Status WriteCheckpoint(const std::string& path, const proto::Checkpoint& c) {
+  ASSIGN_OR_RETURN(std::string bytes, EncodeCheckpoint(c));
+  return WriteFileAtomically(path, bytes);
+}
+
+absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
+  return DecodeCheckpoint(bytes, path);
+}
+
+}  // namespace nitro

@@ -1,0 +1,51 @@
+// Training checkpoints on disk: tensors <-> TensorData, and the framed, checksummed, atomically written file.
+#ifndef NITRO_TRAIN_CHECKPOINT_H_
+#define NITRO_TRAIN_CHECKPOINT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "graph/tensor.h"
+#include "proto/checkpoint.pb.h"
+
+namespace nitro {
+
+// The file a trainer keeps in its run directory: `RUN_DIR/checkpoint.pb`.
+inline constexpr char kCheckpointFileName[] = "checkpoint.pb";
+
+// File layout, all integers little-endian:
+//   "NITROCKP"                 8 bytes, kCheckpointMagic
+//   format version             uint32, kCheckpointVersion
+//   payload length             uint64
+//   SHA-256 of the payload     32 bytes
+//   payload                    the serialized proto::Checkpoint
+inline constexpr char kCheckpointMagic[] = "NITROCKP";
+inline constexpr uint32_t kCheckpointVersion = 1;
+inline constexpr size_t kCheckpointHeaderSize = 8 + 4 + 8 + 32;
+
+// `t` as raw little-endian bytes in row-major order, under `name`.
+proto::TensorData TensorToProto(absl::string_view name, const Tensor& t);
+// The tensor stored in `p`. DataLoss naming the tensor for an unknown dtype, an invalid or
+// overflowing shape, or a data size other than elements x dtype size.
+absl::StatusOr<Tensor> TensorFromProto(const proto::TensorData& p);
+
+// The framed file bytes of `c` (see the layout above). Internal if `c` cannot be serialized
+// (over 2 GiB).
+absl::StatusOr<std::string> EncodeCheckpoint(const proto::Checkpoint& c);
+// Parses framed file bytes; every corruption is DataLoss, its message naming `source`.
+absl::StatusOr<proto::Checkpoint> DecodeCheckpoint(absl::string_view bytes, absl::string_view source);
+
+// Writes `c` to `path` atomically and durably (io/atomic_file.h): after a crash or an error
+// `path` holds either the previous checkpoint or the new one, never a torn file.
+absl::Status WriteCheckpoint(const std::string& path, const proto::Checkpoint& c);
+// Reads a checkpoint written by WriteCheckpoint. NotFound if `path` does not exist; DataLoss
+// naming the file if it is truncated, not a nitro checkpoint, of an unsupported version, fails
+// its checksum or does not parse.
+absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path);
+
+}  // namespace nitro
+
+#endif  // NITRO_TRAIN_CHECKPOINT_H_
