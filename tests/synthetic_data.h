@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 
 namespace nitro {
 

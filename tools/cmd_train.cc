@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 #include "train/progress.h"
 #include "io/tensor_text.h"
 #include "train/trainer.h"

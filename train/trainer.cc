@@ -12,7 +12,7 @@
 #include "graph/status_macros.h"
 #include "passes/compile.h"
 #include "io/atomic_file.h"
-#include "data/augment.h"
+#include "dataset/augment.h"
 #include "train/checkpoint.h"
 #include "random/default_random.h"
 #include "random/numpy_random.h"

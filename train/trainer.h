@@ -17,10 +17,10 @@
 #include "graph/graph.h"
 #include "graph/random_source.h"
 #include "proto/checkpoint.pb.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 #include "runtime/flow_executor.h"
 #include "runtime/plan.h"
-#include "data/preprocess.h"
+#include "dataset/preprocess.h"
 
 namespace nitro {
 

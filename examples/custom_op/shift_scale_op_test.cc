@@ -13,7 +13,7 @@
 #include "graph/op_registry.h"
 #include "gtest/gtest.h"
 #include "passes/local_gradient.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 #include "random/default_random.h"
 #include "train/param_init.h"
 #include "runtime/plan.h"

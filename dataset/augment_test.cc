@@ -1,5 +1,5 @@
 // Tests of batch augmentation: crop/flip geometry and the exact draw order (spec Appendix A).
-#include "data/augment.h"
+#include "dataset/augment.h"
 
 #include <cstdint>
 #include <deque>

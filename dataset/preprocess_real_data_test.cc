@@ -7,11 +7,11 @@
 
 #include "gtest/gtest.h"
 #include "graph/tensor.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 #include "random/numpy_random.h"
-#include "data/preprocess.h"
+#include "dataset/preprocess.h"
 #include "io/sha256.h"
-#include "data/test_data_dir.h"
+#include "dataset/test_data_dir.h"
 
 namespace nitro {
 namespace {

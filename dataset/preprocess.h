@@ -1,7 +1,7 @@
 // The integer input preprocessing of NITRO-D (spec §6.2): shuffle, centre, per-channel mean/MAD
 // normalisation to int8, and one-hot targets; plus a held-out validation split.
-#ifndef NITRO_DATA_PREPROCESS_H_
-#define NITRO_DATA_PREPROCESS_H_
+#ifndef NITRO_DATASET_PREPROCESS_H_
+#define NITRO_DATASET_PREPROCESS_H_
 
 #include <cstdint>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "graph/random_source.h"
 #include "graph/tensor.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 
 namespace nitro {
 
@@ -68,4 +68,4 @@ absl::StatusOr<HeldOutData> HeldOutSplit(const PreprocessedData& data, int64_t n
 
 }  // namespace nitro
 
-#endif  // NITRO_DATA_PREPROCESS_H_
+#endif  // NITRO_DATASET_PREPROCESS_H_

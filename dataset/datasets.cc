@@ -1,5 +1,5 @@
 // Loading MNIST, Fashion-MNIST (idx files) and CIFAR-10 (binary batches) as uint8 NCHW arrays.
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 
 #include <sys/stat.h>
 

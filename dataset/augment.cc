@@ -1,5 +1,5 @@
 // Batch data augmentation of NITRO-D (spec §6.3): random crop with padding, horizontal flip.
-#include "data/augment.h"
+#include "dataset/augment.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,6 +1,6 @@
 // Tests of the data-set loaders on small synthetic idx / CIFAR-10 files (plain and gzipped) and
 // every error case (the real files are checked by datasets_real_data_test.cc).
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 
 #include <sys/stat.h>
 

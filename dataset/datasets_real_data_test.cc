@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "data/datasets.h"
-#include "data/test_data_dir.h"
+#include "dataset/datasets.h"
+#include "dataset/test_data_dir.h"
 
 namespace nitro {
 namespace {

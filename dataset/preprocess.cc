@@ -1,6 +1,6 @@
 // The integer input preprocessing of NITRO-D (spec §6.2): shuffle, centre, per-channel mean/MAD
 // normalisation to int8, and one-hot targets; plus a held-out validation split.
-#include "data/preprocess.h"
+#include "dataset/preprocess.h"
 
 #include <algorithm>
 #include <array>

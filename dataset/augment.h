@@ -1,6 +1,6 @@
 // Batch data augmentation of NITRO-D (spec §6.3): random crop with padding, horizontal flip.
-#ifndef NITRO_DATA_AUGMENT_H_
-#define NITRO_DATA_AUGMENT_H_
+#ifndef NITRO_DATASET_AUGMENT_H_
+#define NITRO_DATASET_AUGMENT_H_
 
 #include <cstdint>
 
@@ -35,4 +35,4 @@ absl::Status AugmentBatch(const AugmentOptions& options, RandomSource& rng, Tens
 
 }  // namespace nitro
 
-#endif  // NITRO_DATA_AUGMENT_H_
+#endif  // NITRO_DATASET_AUGMENT_H_

@@ -1,6 +1,6 @@
 // Test-only: finds the directory that tools/fetch_data.sh fills, so real-data tests can run.
-#ifndef NITRO_DATA_TEST_DATA_DIR_H_
-#define NITRO_DATA_TEST_DATA_DIR_H_
+#ifndef NITRO_DATASET_TEST_DATA_DIR_H_
+#define NITRO_DATASET_TEST_DATA_DIR_H_
 
 #include <string>
 
@@ -17,4 +17,4 @@ std::string TestDatasetDir(absl::string_view name);
 
 }  // namespace nitro
 
-#endif  // NITRO_DATA_TEST_DATA_DIR_H_
+#endif  // NITRO_DATASET_TEST_DATA_DIR_H_

@@ -1,5 +1,5 @@
 // Test-only: finds the directory that tools/fetch_data.sh fills, so real-data tests can run.
-#include "data/test_data_dir.h"
+#include "dataset/test_data_dir.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 
 namespace nitro {
 namespace {
@@ -24,7 +24,7 @@ std::string TestDataRoot() {
   const char* srcdir = getenv("TEST_SRCDIR");
   const char* workspace = getenv("TEST_WORKSPACE");
   if (srcdir != nullptr && workspace != nullptr) {
-    constexpr absl::string_view kMarker = "/data/test_data_dir.h";
+    constexpr absl::string_view kMarker = "/dataset/test_data_dir.h";
     const std::string link = absl::StrCat(srcdir, "/", workspace, kMarker);
     char resolved[PATH_MAX];
     if (realpath(link.c_str(), resolved) != nullptr && absl::EndsWith(resolved, kMarker)) {

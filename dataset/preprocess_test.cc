@@ -1,6 +1,6 @@
 // Tests of the integer preprocessing (spec §6.2) on hand-computed data (the golden facts on real
 // data are in preprocess_real_data_test.cc).
-#include "data/preprocess.h"
+#include "dataset/preprocess.h"
 
 #include <cstdint>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 #include "graph/tensor.h"
-#include "data/datasets.h"
+#include "dataset/datasets.h"
 #include "random/numpy_random.h"
 
 namespace nitro {

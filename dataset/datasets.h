@@ -4,8 +4,8 @@
 // for structure (magic, header, exact size) and, by default, by the SHA-256 of its uncompressed
 // content against the table in datasets.cc, so a run never trains on a corrupt or different file.
 // tools/fetch_data.sh lays the files out as DATA/mnist/, DATA/fashion_mnist/, DATA/cifar10/.
-#ifndef NITRO_DATA_DATASETS_H_
-#define NITRO_DATA_DATASETS_H_
+#ifndef NITRO_DATASET_DATASETS_H_
+#define NITRO_DATASET_DATASETS_H_
 
 #include <cstdint>
 #include <map>
@@ -83,4 +83,4 @@ absl::Status AppendCifar10Batch(absl::string_view bytes, absl::string_view name,
 
 }  // namespace nitro
 
-#endif  // NITRO_DATA_DATASETS_H_
+#endif  // NITRO_DATASET_DATASETS_H_
