@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
     // Each accumulator feeds its own next product, so nothing can be hoisted out of the loop.
     for (auto& v : a) v = _mm256_add_epi32(v, _mm256_madd_epi16(v, y));
   }
-  const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  const int64_t ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   const int64_t macs = kIters * 8 * 16;
   int32_t sink = _mm256_extract_epi32(a[0], 0) + _mm256_extract_epi32(a[7], 3);
   std::printf("int16 vpmaddwd peak, one core: %lld GMAC/s (checksum %d)\n", static_cast<long long>(macs / ns), sink);

@@ -67,7 +67,9 @@ TEST(CliTest, NitroItself) {
     r = Nitro({help});
     EXPECT_EQ(r.code, 0) << help;
     EXPECT_EQ(r.err, "");
-    for (const char* name : kCommandNames) EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("\n  ", name, " "))) << r.out;
+    for (const char* name : kCommandNames) {
+      EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("\n  ", name, " "))) << r.out;
+    }
   }
   EXPECT_TRUE(absl::StrContains(r.out, "  export-tensors  print a checkpoint's parameters in the tensor text format\n"))
       << r.out;

@@ -47,7 +47,8 @@ int RunExportTensors(const std::vector<std::string>& args) {
   FlagSet flags("nitro export-tensors", kExportTensorsDescription);
   flags.Positional("CHECKPOINT_OR_RUN_DIR", &path,
                    absl::StrCat("a checkpoint file, or a run directory: the trainer keeps its checkpoint in "
-                                "RUN_DIR/", kCheckpointFileName));
+                                "RUN_DIR/",
+                                kCheckpointFileName));
   flags.Bool("best", &best, "export the parameters of the best epoch (honest protocol) instead of the last");
   if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;
 

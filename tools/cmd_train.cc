@@ -60,13 +60,13 @@ void DeclareTrainFlags(FlagSet& flags, TrainFlags& f) {
   flags.String("out", &o.out_dir, "run directory").Value("DIR").DefaultText("runs/<model>-<protocol>-seed<seed>");
   flags.Bool("resume", &o.resume, "continue the run in --out from its last checkpoint, bit-identically");
   flags.Bool("single-visit", &o.single_visit, "train CNN FC blocks once per step (the reference trains them twice)");
-  flags.Bool("per-sample-augment", &o.per_sample_augment,
-             "one augmentation decision per image instead of per batch");
+  flags.Bool("per-sample-augment", &o.per_sample_augment, "one augmentation decision per image instead of per batch");
   flags.Int64("max-batches", &o.max_batches, "train only N batches per epoch (smoke tests)").DefaultText("0: all");
-  flags.String("init-tensors", &f.init_tensors,
-               "start from these parameters instead of the initialiser: the tensor text format of `nitro "
-               "export-tensors` (gzipped or not), one record per parameter, matched by name (the random stream "
-               "still draws the initialisation, so the rest of the run is unchanged)")
+  flags
+      .String("init-tensors", &f.init_tensors,
+              "start from these parameters instead of the initialiser: the tensor text format of `nitro "
+              "export-tensors` (gzipped or not), one record per parameter, matched by name (the random stream "
+              "still draws the initialisation, so the rest of the run is unchanged)")
       .Value("FILE")
       .DefaultText("the model's initialiser");
   flags.Bool("quiet", &f.quiet, "no progress output");
@@ -77,7 +77,8 @@ void DeclareTrainFlags(FlagSet& flags, TrainFlags& f) {
 std::string DefaultRunDir(const TrainOptions& o, const proto::Model& model) {
   std::string base = o.model_path.substr(o.model_path.find_last_of('/') + 1);
   base = base.substr(0, base.find('.'));
-  return absl::StrCat("runs/", base, "-", ProtocolName(o.protocol), "-seed", o.seed >= 0 ? o.seed : model.train().seed());
+  return absl::StrCat("runs/", base, "-", ProtocolName(o.protocol), "-seed",
+                      o.seed >= 0 ? o.seed : model.train().seed());
 }
 
 // First use: fetches the dataset the model names into its default directory (unless --data-dir
@@ -115,8 +116,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create the run directory ", o.out_dir, ": ", ec.message()));
+    return absl::PermissionDeniedError(absl::StrCat("cannot create the run directory ", o.out_dir, ": ", ec.message()));
   }
   absl::Status fetched = FetchDatasetIfMissing(o, parsed->model);
   if (!fetched.ok()) return fetched;

@@ -240,7 +240,8 @@ absl::StatusOr<FlagSet::Outcome> FlagSet::TryParse(const std::vector<std::string
     } else if (positional < positionals_.size()) {
       *positionals_[positional++].target = arg;
     } else if (positionals_.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "' (takes no positional arguments)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "' (takes no positional arguments)"));
     } else {
       std::vector<std::string> names;
       for (const auto& p : positionals_) names.push_back(p.name);
@@ -288,16 +289,16 @@ std::string FlagSet::UsageLine() const {
   for (const auto& p : positionals_) absl::StrAppend(&line, " ", p.name);
   std::string optional;
   for (const auto& f : flags_) {
-    const std::string spelled = f->kind == Flag::Kind::kBool ? absl::StrCat("--", f->name)
-                                                              : absl::StrCat("--", f->name, "=", f->placeholder);
+    const std::string spelled =
+        f->kind == Flag::Kind::kBool ? absl::StrCat("--", f->name) : absl::StrCat("--", f->name, "=", f->placeholder);
     if (f->required) {
       absl::StrAppend(&line, " ", spelled);
     } else {
       absl::StrAppend(&optional, " [", spelled, "]");
     }
   }
-  return absl::StrCat(line, line.size() + optional.size() <= kHelpWidth ? optional
-                                                                         : (flags_.empty() ? "" : " [flags]"));
+  return absl::StrCat(line,
+                      line.size() + optional.size() <= kHelpWidth ? optional : (flags_.empty() ? "" : " [flags]"));
 }
 
 std::string FlagSet::Help() const {
@@ -319,7 +320,7 @@ std::string FlagSet::Help() const {
   std::vector<std::string> lefts;
   for (const auto& f : flags_) {
     lefts.push_back(f->kind == Flag::Kind::kBool ? absl::StrCat("--", f->name)
-                                                  : absl::StrCat("--", f->name, "=", f->placeholder));
+                                                 : absl::StrCat("--", f->name, "=", f->placeholder));
   }
   lefts.push_back("-h, --help");
   const size_t width = LeftWidth(lefts);
