@@ -8,23 +8,50 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "graph/loader.h"
 #include "passes/compile.h"
 #include "random/default_random.h"
 #include "runtime/flow_executor.h"
-#include "train/param_init.h"
 #include "runtime/plan.h"
+#include "tools/flags.h"
+#include "train/param_init.h"
 
 namespace nitro {
 namespace {
 
+constexpr char kDescription[] =
+    "Times training steps of a model's derived training graph on the TBB runtime and prints img/s, this "
+    "process's peak RSS and the plan's buffer memory; --profile adds per-op time and GMAC/s from a serial run. "
+    "Inputs are synthetic (the kernels' cost does not depend on the data), parameters come from the model's own "
+    "initialiser. bench/run.sh runs it on the paper's models.";
+
+struct BenchFlags {
+  std::string model = "models/mlp1_mnist.pbtxt";
+  int threads = 1;
+  int64_t steps = 20;
+  int64_t batch = 0;  // 0: the model's own
+  bool profile = false;
+  bool unfused = false;
+};
+
+void DeclareFlags(cli::FlagSet& flags, BenchFlags& f) {
+  flags.String("model", &f.model, "the model to time").Value("PATH");
+  flags.Int("threads", &f.threads, "worker threads of the TBB runtime");
+  flags.Int64("steps", &f.steps, "timed training steps (after two warm-up steps)");
+  flags.Int64("batch", &f.batch, "batch size").DefaultText("the model's own");
+  flags.Bool("profile", &f.profile, "also time every node serially, three steps, and print ms/step and GMAC/s per op");
+  flags.Bool("unfused", &f.unfused, "time the unfused training graph (the trainer fuses conv blocks)");
+}
+
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t PeakRssKb() {
@@ -33,47 +60,24 @@ int64_t PeakRssKb() {
   return u.ru_maxrss;
 }
 
-int Main(int argc, char** argv) {
-  std::string model = "models/mlp1_mnist.pbtxt";
-  int64_t threads = 1, steps = 20, batch = 0;
-  bool profile = false;
-  bool unfused = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto val = [&](const char* name) { return a.substr(std::string(name).size()); };
-    if (a.rfind("--model=", 0) == 0) model = val("--model=");
-    else if (a.rfind("--threads=", 0) == 0) absl::SimpleAtoi(val("--threads="), &threads);
-    else if (a.rfind("--steps=", 0) == 0) absl::SimpleAtoi(val("--steps="), &steps);
-    else if (a.rfind("--batch=", 0) == 0) absl::SimpleAtoi(val("--batch="), &batch);
-    else if (a == "--profile") profile = true;
-    else if (a == "--unfused") unfused = true;
-    else {
-      std::fprintf(stderr, "usage: %s --model=PATH [--threads=N] [--steps=N] [--batch=N] [--profile] [--unfused]\n", argv[0]);
-      return 2;
-    }
-  }
-  auto fwd = LoadGraph(model, batch);
-  if (!fwd.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(fwd.status().message()).c_str());
-    return 1;
-  }
+absl::StatusOr<CompiledGraphs> Compile(const BenchFlags& f) {
+  auto fwd = LoadGraph(f.model, f.batch);
+  if (!fwd.ok()) return fwd.status();
   CompileOptions co;
-  co.fuse = !unfused;  // the trainer fuses
-  auto compiled = CompileTrainingGraph(*fwd, co);
-  if (!compiled.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(compiled.status().message()).c_str());
-    return 1;
-  }
-  Graph* g = compiled->train.get();
-  auto plan = Plan::Create(g);
-  if (!plan.ok()) return 1;
-  Plan& p = **plan;
-  DefaultRandom rng(1);
-  for (const auto& param : g->model().param()) {
+  co.fuse = !f.unfused;  // the trainer fuses
+  return CompileTrainingGraph(*fwd, co);
+}
+
+// Parameters from the model's initialiser; synthetic inputs: the scalar inputs (learning rates)
+// 512, one-hot targets of 32 at a random class below 9, data uniform in [-100, 99].
+absl::Status FillPlan(const Graph& g, Plan& p, DefaultRandom& rng) {
+  for (const auto& param : g.model().param()) {
     auto w = InitParam(param, rng);
-    if (!w.ok() || !p.Set(param.name(), *w).ok()) return 1;
+    if (!w.ok()) return w.status();
+    absl::Status s = p.Set(param.name(), *w);
+    if (!s.ok()) return s;
   }
-  for (const auto& in : g->model().input()) {
+  for (const auto& in : g.model().input()) {
     Tensor* t = p.Find(in.name());
     if (in.role() == proto::SCALAR) {
       t->Set(0, 512);
@@ -83,64 +87,102 @@ int Main(int argc, char** argv) {
       for (int64_t i = 0; i < t->size(); ++i) t->Set(i, static_cast<int64_t>(rng.Bounded(200)) - 100);
     }
   }
-  const int64_t B = g->batch_size();
-  FlowExecutor exec(&p, static_cast<int>(threads));
-  for (int w = 0; w < 2; ++w) {  // warm-up
-    if (!exec.Run(true, &rng).ok()) return 1;
+  return absl::OkStatus();
+}
+
+// Two warm-up steps, then the nanoseconds of `steps` training steps with their updates committed.
+absl::StatusOr<int64_t> TimeSteps(FlowExecutor& exec, Plan& p, DefaultRandom& rng, int64_t steps) {
+  for (int w = 0; w < 2; ++w) {
+    absl::Status s = exec.Run(true, &rng);
+    if (!s.ok()) return s;
   }
   const int64_t t0 = NowNs();
   for (int64_t s = 0; s < steps; ++s) {
     absl::Status st = exec.Run(true, &rng);
-    if (!st.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(st.message()).c_str());
-      return 1;
-    }
+    if (!st.ok()) return st;
     p.CommitUpdates();
   }
-  const int64_t ns = NowNs() - t0;
-  const int64_t img_per_s_x10 = steps * B * 10 * int64_t{1000000000} / (ns > 0 ? ns : 1);
+  return NowNs() - t0;
+}
+
+// The multiply-accumulates of node i: the op's own count for the forward matmuls and convolutions,
+// the dense-equivalent work for their gradients, 0 for everything else.
+int64_t NodeMacs(const Graph& g, int i) {
+  const auto& node = g.nodes()[i];
+  if (node.op() == "Linear" || node.op() == "Conv2D" || node.op() == "ConvScaleRelu") {
+    std::vector<ValueType> ins, outs;
+    for (const auto& v : node.in()) ins.push_back(g.value(v).type);
+    for (const auto& v : node.out()) outs.push_back(g.value(v).type);
+    return g.op(i).macs()(ins, outs);
+  }
+  if (node.op() == "LinearWeightGrad" || node.op() == "LinearInputGrad") {
+    const Shape& d = g.value(node.in(0)).type.shape;
+    const Shape& x = g.value(node.in(1)).type.shape;
+    return d[0] * d[1] * x[1];
+  }
+  if (node.op() == "Conv2DWeightGrad" || node.op() == "ConvBlockGrad") {
+    const bool fused = node.op() == "ConvBlockGrad";
+    const Shape& d = g.value(node.in(fused ? 1 : 0)).type.shape;  // full-resolution delta shape
+    const Shape& w = g.value(node.in(fused ? 4 : 2)).type.shape;
+    return d[0] * d[1] * d[2] * d[3] * w[1] * w[2] * w[3];
+  }
+  return 0;
+}
+
+// Serial per-node timing over three steps, grouped by op (kernel threads still apply inside each node).
+absl::Status PrintProfile(const Graph& g, Plan& p, DefaultRandom& rng) {
+  constexpr int64_t kSteps = 3;
+  std::map<std::string, std::pair<int64_t, int64_t>> by_op;  // op -> (ns, MACs)
+  for (int64_t s = 0; s < kSteps; ++s) {
+    for (int i = 0; i < p.num_nodes(); ++i) {
+      const int64_t a = NowNs();
+      absl::Status st = p.RunNode(i, true, &rng);
+      const int64_t dt = NowNs() - a;
+      if (!st.ok()) return st;
+      auto& e = by_op[g.op(i).name()];
+      e.first += dt;
+      e.second += NodeMacs(g, i);
+    }
+  }
+  std::printf("  %-18s %10s %10s\n", "op", "ms/step", "GMAC/s");
+  for (const auto& [op, e] : by_op) {
+    const int64_t ms_x100 = e.first / kSteps / 10000;
+    const int64_t gmacs_x10 = e.first > 0 ? e.second * 10 / e.first : 0;  // MAC per ns = GMAC/s
+    std::printf("  %-18s %7lld.%02lld %8lld.%lld\n", op.c_str(), static_cast<long long>(ms_x100 / 100),
+                static_cast<long long>(ms_x100 % 100), static_cast<long long>(gmacs_x10 / 10),
+                static_cast<long long>(gmacs_x10 % 10));
+  }
+  return absl::OkStatus();
+}
+
+int Main(int argc, char** argv) {
+  BenchFlags f;
+  cli::FlagSet flags("train_step_bench", kDescription);
+  DeclareFlags(flags, f);
+  if (std::optional<int> exit_code = flags.Parse(std::vector<std::string>(argv + 1, argv + argc))) return *exit_code;
+
+  auto compiled = Compile(f);
+  if (!compiled.ok()) return flags.Fail(compiled.status());
+  const Graph& g = *compiled->train;
+  auto plan = Plan::Create(&g);
+  if (!plan.ok()) return flags.Fail(plan.status());
+  Plan& p = **plan;
+  DefaultRandom rng(1);
+  absl::Status filled = FillPlan(g, p, rng);
+  if (!filled.ok()) return flags.Fail(filled);
+  FlowExecutor exec(&p, f.threads);
+  auto ns = TimeSteps(exec, p, rng, f.steps);
+  if (!ns.ok()) return flags.Fail(ns.status());
+  const int64_t B = g.batch_size();
+  const int64_t img_per_s_x10 = f.steps * B * 10 * int64_t{1000000000} / (*ns > 0 ? *ns : 1);
   std::printf("model %s threads %lld batch %lld steps %lld: %lld.%lld img/s, peak RSS %lld MB, plan buffers %lld MB\n",
-              model.c_str(), static_cast<long long>(threads), static_cast<long long>(B), static_cast<long long>(steps),
-              static_cast<long long>(img_per_s_x10 / 10), static_cast<long long>(img_per_s_x10 % 10),
-              static_cast<long long>(PeakRssKb() / 1024), static_cast<long long>(p.buffer_bytes() >> 20));
-  if (profile) {
-    // Serial per-node timing, grouped by op (kernel threads still apply inside each node).
-    std::map<std::string, std::pair<int64_t, int64_t>> by_op;  // op -> (ns, MACs)
-    for (int64_t s = 0; s < 3; ++s) {
-      for (int i = 0; i < p.num_nodes(); ++i) {
-        const int64_t a = NowNs();
-        if (!p.RunNode(i, true, &rng).ok()) return 1;
-        const int64_t dt = NowNs() - a;
-        auto& e = by_op[g->op(i).name()];
-        e.first += dt;
-        const auto& node = g->nodes()[i];
-        int64_t macs = 0;
-        if (node.op() == "Linear" || node.op() == "Conv2D" || node.op() == "ConvScaleRelu") {
-          std::vector<ValueType> ins, outs;
-          for (const auto& v : node.in()) ins.push_back(g->value(v).type);
-          for (const auto& v : node.out()) outs.push_back(g->value(v).type);
-          macs = g->op(i).macs()(ins, outs);
-        } else if (node.op() == "LinearWeightGrad" || node.op() == "LinearInputGrad") {
-          const Shape& d = g->value(node.in(0)).type.shape;
-          const Shape& x = g->value(node.in(1)).type.shape;
-          macs = d[0] * d[1] * x[1];
-        } else if (node.op() == "Conv2DWeightGrad" || node.op() == "ConvBlockGrad") {
-          const bool fused = node.op() == "ConvBlockGrad";
-          const Shape& d = g->value(node.in(fused ? 1 : 0)).type.shape;  // full-resolution delta shape
-          const Shape& w = g->value(node.in(fused ? 4 : 2)).type.shape;
-          macs = d[0] * d[1] * d[2] * d[3] * w[1] * w[2] * w[3];  // dense-equivalent work
-        }
-        e.second += macs;
-      }
-    }
-    std::printf("  %-18s %10s %10s\n", "op", "ms/step", "GMAC/s");
-    for (const auto& [op, e] : by_op) {
-      const int64_t ms_x100 = e.first / 3 / 10000;
-      const int64_t gmacs_x10 = e.first > 0 ? e.second * 10 / e.first : 0;  // MAC per ns = GMAC/s
-      std::printf("  %-18s %7lld.%02lld %8lld.%lld\n", op.c_str(), static_cast<long long>(ms_x100 / 100),
-                  static_cast<long long>(ms_x100 % 100), static_cast<long long>(gmacs_x10 / 10),
-                  static_cast<long long>(gmacs_x10 % 10));
-    }
+              f.model.c_str(), static_cast<long long>(f.threads), static_cast<long long>(B),
+              static_cast<long long>(f.steps), static_cast<long long>(img_per_s_x10 / 10),
+              static_cast<long long>(img_per_s_x10 % 10), static_cast<long long>(PeakRssKb() / 1024),
+              static_cast<long long>(p.buffer_bytes() >> 20));
+  if (f.profile) {
+    absl::Status s = PrintProfile(g, p, rng);
+    if (!s.ok()) return flags.Fail(s);
   }
   return 0;
 }

@@ -108,16 +108,20 @@ TEST(ExportTensorsTest, Help) {
 
 TEST(ExportTensorsTest, Errors) {
   const std::string dir = TempDir();
+  // Usage errors exit 2 with one line that points at --help.
   Result r = Export({});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(absl::StrContains(r.err, "missing CHECKPOINT_OR_RUN_DIR")) << r.err;
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "nitro export-tensors: missing CHECKPOINT_OR_RUN_DIR; see 'nitro export-tensors --help'\n");
 
   r = Export({"--bogus", dir});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(absl::StrContains(r.err, "unknown flag '--bogus'")) << r.err;
 
   r = Export({"a", "b"});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "unexpected argument 'b'")) << r.err;
+
+  // Errors at run time exit 1.
 
   r = Export({dir});  // a directory without checkpoint.pb
   EXPECT_EQ(r.code, 1);

@@ -1,61 +1,36 @@
 // `nitro show MODEL.pbtxt`: loads a model with batch size 1 and prints its per-block summary.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "graph/loader.h"
 #include "passes/model_summary.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
 
 namespace nitro::cli {
 namespace {
 
-constexpr char kShowHelp[] =
-    "usage: nitro show MODEL.pbtxt\n"
-    "\n"
-    "Validates MODEL.pbtxt (batch size 1) and prints, per local-loss block, every node with its\n"
-    "op, per-sample output shape and dtype, the parameters it consumes and its forward\n"
-    "multiply-accumulates per sample. Nodes that the model's `output` does not depend on are\n"
-    "marked `head` (training only: local classifiers and losses); the rest are `forward`.\n"
-    "Totals: parameters (each counted once), inference MACs, training-only MACs and activation\n"
-    "bytes per sample.\n"
-    "\n"
-    "flags:\n"
-    "  -h, --help   print this help\n";
+constexpr char kShowDescription[] =
+    "Validates MODEL.pbtxt (batch size 1) and prints, per local-loss block, every node with its op, per-sample "
+    "output shape and dtype, the parameters it consumes and its forward multiply-accumulates per sample. Nodes "
+    "that the model's `output` does not depend on are marked `head` (training only: local classifiers and "
+    "losses); the rest are `forward`. Totals: parameters (each counted once), inference MACs, training-only "
+    "MACs and activation bytes per sample.";
 
 }  // namespace
 
 int RunShow(const std::vector<std::string>& args) {
   std::string path;
-  for (const std::string& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kShowHelp, stdout);
-      return 0;
-    }
-    if (!arg.empty() && arg[0] == '-') {
-      std::fprintf(stderr, "nitro show: unknown flag '%s'\n\n%s", arg.c_str(), kShowHelp);
-      return 1;
-    }
-    if (!path.empty()) {
-      std::fprintf(stderr, "nitro show: expected one model file, got '%s' and '%s'\n", path.c_str(), arg.c_str());
-      return 1;
-    }
-    path = arg;
-  }
-  if (path.empty()) {
-    std::fprintf(stderr, "nitro show: missing MODEL.pbtxt\n\n%s", kShowHelp);
-    return 1;
-  }
+  FlagSet flags("nitro show", kShowDescription);
+  flags.Positional("MODEL.pbtxt", &path, "the model to validate and summarise");
+  if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;
+
   auto graph = LoadGraph(path, 1);
-  if (!graph.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(graph.status().message()).c_str());
-    return 1;
-  }
+  if (!graph.ok()) return flags.Fail(graph.status());
   auto summary = SummarizeModel(*graph);
-  if (!summary.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(summary.status().message()).c_str());
-    return 1;
-  }
+  if (!summary.ok()) return flags.Fail(summary.status());
   std::fputs(FormatSummary(*summary).c_str(), stdout);
   return 0;
 }

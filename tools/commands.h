@@ -1,4 +1,5 @@
-// The subcommands of the `nitro` command-line tool; each lives in its own cmd_*.cc file.
+// The subcommands of the `nitro` command-line tool; each lives in its own cmd_*.cc file and
+// declares its flags with tools/flags.h.
 #ifndef NITRO_TOOLS_COMMANDS_H_
 #define NITRO_TOOLS_COMMANDS_H_
 
@@ -8,7 +9,7 @@
 namespace nitro::cli {
 
 // A subcommand receives its own arguments (argv after the subcommand name) and returns the
-// process exit code. It prints its own --help.
+// process exit code: 0 on success and after --help, 1 for an error at run time, 2 for a usage error.
 using CommandFn = int (*)(const std::vector<std::string>& args);
 
 struct Command {
@@ -22,6 +23,10 @@ int RunDerive(const std::vector<std::string>& args);
 int RunExportTensors(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
 int RunEval(const std::vector<std::string>& args);
+
+// `nitro ARGS...` (argv after the program name): dispatches ARGS[0] to its subcommand, or prints
+// the command list for --help (exit 0) and, to stderr, with no or an unknown command (exit 2).
+int RunNitro(const std::vector<std::string>& args);
 
 }  // namespace nitro::cli
 

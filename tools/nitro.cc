@@ -1,40 +1,55 @@
-// `nitro`: the command-line entry point; dispatches to the subcommands of tools/commands.h.
+// `nitro`: the command table and the dispatch to the subcommands of tools/commands.h.
 #include <cstdio>
-#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
 
+namespace nitro::cli {
 namespace {
 
-const nitro::cli::Command kCommands[] = {
-    {"train", "train a model (default: MLP-1 on MNIST) and write a run directory", nitro::cli::RunTrain},
-    {"eval", "evaluate a run's best (or last) parameters on the whole test set", nitro::cli::RunEval},
-    {"show", "print a model's blocks, shapes, parameter counts and MACs", nitro::cli::RunShow},
-    {"derive", "print the training graph derived by the local-gradient pass (.pbtxt or DOT)", nitro::cli::RunDerive},
-    {"export-tensors", "print a checkpoint's parameters in the tensor text format", nitro::cli::RunExportTensors},
+const Command kCommands[] = {
+    {"train", "train a model (default: MLP-1 on MNIST) and write a run directory", RunTrain},
+    {"eval", "evaluate a run's best (or last) parameters on the whole test set", RunEval},
+    {"show", "print a model's blocks, shapes, parameter counts and MACs", RunShow},
+    {"derive", "print the training graph derived by the local-gradient pass (.pbtxt or DOT)", RunDerive},
+    {"export-tensors", "print a checkpoint's parameters in the tensor text format", RunExportTensors},
 };
 
-void PrintUsage() {
-  std::printf(
+std::string Usage() {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& c : kCommands) rows.emplace_back(c.name, c.summary);
+  return absl::StrCat(
       "nitro: integer-only training of deep networks (NITRO-D).\n\n"
-      "usage: nitro <command> [flags]\n\ncommands:\n");
-  for (const auto& c : kCommands) std::printf("  %-16s %s\n", c.name, c.summary);
-  std::printf("\nRun `nitro <command> --help` for the flags of a command.\n");
+      "usage: nitro <command> [flags]\n\ncommands:\n",
+      FormatHelpRows(rows), "\nRun `nitro <command> --help` for the flags of a command.\n");
+}
+
+int UsageError(const std::string& problem) {
+  std::fprintf(stderr, "nitro: %s; see 'nitro --help'\n", problem.c_str());
+  return 2;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-    PrintUsage();
-    return argc < 2 ? 2 : 0;
+int RunNitro(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::fputs(Usage().c_str(), stderr);
+    return 2;
+  }
+  const std::string& name = args[0];
+  if (name == "--help" || name == "-h" || name == "help") {
+    std::fputs(Usage().c_str(), stdout);
+    return 0;
   }
   for (const auto& c : kCommands) {
-    if (std::strcmp(argv[1], c.name) == 0) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    if (name == c.name) return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
   }
-  std::fprintf(stderr, "nitro: unknown command '%s'\n\n", argv[1]);
-  PrintUsage();
-  return 2;
+  if (!name.empty() && name[0] == '-') return UsageError(absl::StrCat("unknown flag '", name, "' before the command"));
+  return UsageError(absl::StrCat("unknown command '", name, "'"));
 }
+
+}  // namespace nitro::cli
