@@ -18,7 +18,8 @@ namespace {
 // The inference nodes of `g`; both passes of this file need a declared model output.
 absl::StatusOr<std::vector<bool>> RequireInferenceNodes(const Graph& g) {
   if (g.model().output_size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(g.source(), ": the model declares no `output` (the network prediction)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(g.source(), ": the model declares no `output` (the network prediction)"));
   }
   return InferenceNodes(g);
 }
@@ -31,9 +32,17 @@ class PassGradContext : public GradContext {
   PassGradContext(const OpRegistry& registry, std::string base_name, const proto::Node& node, const AttrView& attrs,
                   std::vector<ValueType> in_types, std::vector<std::string> grad_outputs, std::vector<bool> needs,
                   std::string suffix, proto::Model* out, std::set<std::string>* used)
-      : registry_(registry), base_name_(std::move(base_name)), node_(node), attrs_(attrs), in_types_(std::move(in_types)),
-        grad_outputs_(std::move(grad_outputs)), needs_(std::move(needs)), grad_inputs_(node.in_size()),
-        suffix_(std::move(suffix)), out_(out), used_(*used) {}
+      : registry_(registry),
+        base_name_(std::move(base_name)),
+        node_(node),
+        attrs_(attrs),
+        in_types_(std::move(in_types)),
+        grad_outputs_(std::move(grad_outputs)),
+        needs_(std::move(needs)),
+        grad_inputs_(node.in_size()),
+        suffix_(std::move(suffix)),
+        out_(out),
+        used_(*used) {}
 
   const proto::Node& node() const override { return node_; }
   const AttrView& attrs() const override { return attrs_; }
@@ -231,7 +240,8 @@ absl::Status GradientBuilder::DeriveBlock(const proto::Block& block) {
 // they are emitted again with the suffix "@k" on their name and outputs, and later members read
 // the renamed outputs. Inference nodes are not re-run; their saved forward activations serve every
 // visit, so a second visit changes only what the head computes from the updated parameters.
-Visit GradientBuilder::StartVisit(const BlockPlan& plan, int number, const std::map<std::string, std::string>& current) {
+Visit GradientBuilder::StartVisit(const BlockPlan& plan, int number,
+                                  const std::map<std::string, std::string>& current) {
   Visit visit;
   visit.number = number;
   visit.suffix = number == 1 ? "" : absl::StrCat("@", number);
@@ -292,12 +302,13 @@ absl::Status GradientBuilder::Backpropagate(const BlockPlan& plan, int k, Visit*
                                                  def.name(), "' has no gradient rule",
                                                  def.no_gradient() ? " (it is declared NoGradient)" : ""));
   }
-  PassGradContext ctx(registry_, original.name(), node, g_.attrs(i), std::move(in_types), std::move(grad_outputs), needs,
-                      visit->suffix, &out_, &used_names_);
+  PassGradContext ctx(registry_, original.name(), node, g_.attrs(i), std::move(in_types), std::move(grad_outputs),
+                      needs, visit->suffix, &out_, &used_names_);
   absl::Status s = def.grad()(ctx);
   if (!s.ok()) return absl::Status(s.code(), absl::StrCat(g_.Where(i), ": gradient rule: ", s.message()));
   if (!ctx.unknown_ops().empty()) {
-    return absl::InternalError(absl::StrCat(g_.Where(i), ": gradient rule emitted unknown op '", ctx.unknown_ops()[0], "'"));
+    return absl::InternalError(
+        absl::StrCat(g_.Where(i), ": gradient rule emitted unknown op '", ctx.unknown_ops()[0], "'"));
   }
   for (int q = 0; q < node.in_size(); ++q) {
     if (!ctx.grad_inputs()[q].empty() && needs[q]) visit->grads[node.in(q)].push_back(ctx.grad_inputs()[q]);
@@ -340,7 +351,8 @@ absl::Status GradientBuilder::EmitUpdates(const BlockPlan& plan, Visit* visit,
     const std::string gradient = GradientOf((*current)[p], plan.block->name(), visit);
     if (gradient.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(g_.source(), ": parameter '", p, "' of block '",
-                                                        plan.block->name(), "' receives no gradient from the block's loss"));
+                                                        plan.block->name(),
+                                                        "' receives no gradient from the block's loss"));
     }
     const proto::Param* param = g_.FindParam(p);
     const std::string updated = absl::StrCat(p, "@", visit->number);
@@ -365,7 +377,8 @@ absl::Status GradientBuilder::EmitUpdates(const BlockPlan& plan, Visit* visit,
 absl::Status GradientBuilder::CheckEveryParamOwned() const {
   for (const auto& p : g_.model().param()) {
     if (!param_block_.count(p.name())) {
-      return absl::InvalidArgumentError(absl::StrCat(g_.source(), ": parameter '", p.name(), "' is not used by any block"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(g_.source(), ": parameter '", p.name(), "' is not used by any block"));
     }
   }
   return absl::OkStatus();

@@ -191,7 +191,9 @@ std::string FormatSummary(const ModelSummary& summary) {
     std::vector<std::string> cells;
     for (size_t c = 0; c < row.size(); ++c) {
       const bool last = c + 1 == row.size();
-      cells.push_back(last && !right[c] ? row[c] : Pad(row[c], width[c] + row[c].size() - DisplayWidth(row[c]), right[c]));
+      // Pad to the display width: a cell with multi-byte UTF-8 gets more bytes than its width.
+      const size_t padded = width[c] + row[c].size() - DisplayWidth(row[c]);
+      cells.push_back(last && !right[c] ? row[c] : Pad(row[c], padded, right[c]));
     }
     return absl::StrCat("  ", absl::StrJoin(cells, "  "), "\n");
   };
