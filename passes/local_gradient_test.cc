@@ -71,7 +71,7 @@ void ExpectError(const std::string& text, absl::StatusCode code, const std::stri
   auto derived = DeriveTrainingGraph(*g, options);
   ASSERT_FALSE(derived.ok());
   EXPECT_EQ(derived.status().code(), code) << derived.status();
-  EXPECT_EQ(derived.status().message(), message);
+  EXPECT_EQ(std::string(derived.status().message()), message);
 }
 
 // Two blocks: b0 (one layer and a head) and the output block, which reads b0's activation.
@@ -146,8 +146,8 @@ TEST(LocalGradient, ExtractInferenceGraphDropsHeadsAndLosses) {
   ASSERT_TRUE(inference.ok()) << inference.status();
   std::vector<std::string> nodes;
   for (const auto& n : inference->node()) nodes.push_back(Describe(n));
-  EXPECT_EQ(nodes, (std::vector<std::string>{"b0.z = Linear(x, b0.w)", "b0.a = Scale(b0.z)", "out.z = Linear(b0.a, out.w)",
-                                             "y = Scale(out.z)"}));
+  EXPECT_EQ(nodes, (std::vector<std::string>{"b0.z = Linear(x, b0.w)", "b0.a = Scale(b0.z)",
+                                             "out.z = Linear(b0.a, out.w)", "y = Scale(out.z)"}));
   ASSERT_EQ(inference->param_size(), 2);
   EXPECT_EQ(inference->param(0).name(), "b0.w");
   EXPECT_EQ(inference->param(1).name(), "out.w");
@@ -299,7 +299,7 @@ TEST(LocalGradientErrors, ModelWithoutOutput) {
   auto inference = ExtractInferenceGraph(*g);
   ASSERT_FALSE(inference.ok());
   EXPECT_EQ(inference.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(inference.status().message(), message);
+  EXPECT_EQ(std::string(inference.status().message()), message);
 }
 
 TEST(LocalGradientErrors, BlockWithoutLoss) {
@@ -317,7 +317,8 @@ output: "y"
 TEST(LocalGradientErrors, BlockWithASecondLoss) {
   std::string text = kTwoBlocks;
   text.insert(text.find("output:"),
-              "node { block: \"b0\" op: \"RssLoss\" in: [\"b0.head.y\", \"t\"] out: [\"b0.loss2\", \"b0.correct2\"] }\n");
+              "node { block: \"b0\" op: \"RssLoss\" in: [\"b0.head.y\", \"t\"] "
+              "out: [\"b0.loss2\", \"b0.correct2\"] }\n");
   ExpectError(text, absl::StatusCode::kInvalidArgument,
               LineOf(text, "b0.loss2") +
                   ": node 'b0.loss2' (RssLoss): block 'b0' has a second loss node; a block has exactly one local loss");
@@ -328,7 +329,8 @@ TEST(LocalGradientErrors, ParameterUsedOutsideAnyBlock) {
   text.insert(text.find("output:"), "node { op: \"Linear\" in: [\"b0.a\", \"out.w\"] out: \"stray\" }\n");
   ExpectError(text, absl::StatusCode::kInvalidArgument,
               LineOf(text, "stray") +
-                  ": node 'stray' (Linear): parameter 'out.w' is used outside any block, so no local loss can train it");
+                  ": node 'stray' (Linear): parameter 'out.w' is used outside any block, so no local loss can train "
+                  "it");
 }
 
 TEST(LocalGradientErrors, ParameterUsedByTwoBlocks) {
@@ -342,8 +344,11 @@ TEST(LocalGradientErrors, ParameterUsedByTwoBlocks) {
 
 TEST(LocalGradientErrors, ParameterTheLossDoesNotReach) {
   std::string text = kTwoBlocks;
-  text.insert(text.find("block { name: \"b0\" }"), "param { name: \"b0.extra.w\" shape: [2, 3] init { kaiming {} } }\n");
-  text.insert(text.find("output:"), "node { block: \"b0\" op: \"Linear\" in: [\"b0.a\", \"b0.extra.w\"] out: \"b0.extra\" }\n");
+  // b0.extra reads b0's activation with its own parameter, but nothing reads b0.extra.
+  text.insert(text.find("block { name: \"b0\" }"),
+              "param { name: \"b0.extra.w\" shape: [2, 3] init { kaiming {} } }\n");
+  text.insert(text.find("output:"),
+              "node { block: \"b0\" op: \"Linear\" in: [\"b0.a\", \"b0.extra.w\"] out: \"b0.extra\" }\n");
   ExpectError(text, absl::StatusCode::kFailedPrecondition,
               "test.pbtxt: parameter 'b0.extra.w' of block 'b0' receives no gradient from the block's loss");
 }
@@ -362,8 +367,8 @@ output: "y"
 )pb";
   ExpectError(text, absl::StatusCode::kUnimplemented,
               LineOf(text, "\"b.r\"") +
-                  ": node 'b.r' (Reshape): a gradient must flow through this node but op 'Reshape' has no gradient rule "
-                  "(it is declared NoGradient)");
+                  ": node 'b.r' (Reshape): a gradient must flow through this node but op 'Reshape' has no gradient "
+                  "rule (it is declared NoGradient)");
 }
 
 // ----- A local registry: test-only ops beside copies of the built-in ones -----
