@@ -23,7 +23,10 @@ absl::StatusOr<std::unique_ptr<Graph>> Build(proto::Model model, const Graph& so
 }  // namespace
 
 absl::StatusOr<CompiledGraphs> CompileTrainingGraph(const Graph& model, const CompileOptions& options) {
-  ASSIGN_OR_RETURN(proto::Model train, DeriveTrainingGraph(model, options.local_gradient));
+  LocalGradientOptions local_gradient = options.local_gradient;
+  // The gradient rules emit ops of the registry the graphs are built against.
+  if (local_gradient.registry == nullptr) local_gradient.registry = options.registry;
+  ASSIGN_OR_RETURN(proto::Model train, DeriveTrainingGraph(model, local_gradient));
   ASSIGN_OR_RETURN(proto::Model inference, ExtractInferenceGraph(model));
   if (options.fuse) {
     FuseConvBlockGrads(&train);  // before the forward fusion, which renames nothing it needs

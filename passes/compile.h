@@ -14,11 +14,13 @@
 namespace nitro {
 
 struct CompileOptions {
+  // Its `registry`, when null, is taken from `registry` below.
   LocalGradientOptions local_gradient;
   // Rewrite conv blocks into ConvBlockGrad / ConvScaleRelu (bit-identical, less memory). Off only
   // to compare against the unfused graph, which is the one `nitro derive` prints.
   bool fuse = true;
-  // The op registry the graphs are built against (null: OpRegistry::Global()).
+  // The op registry `model` was built against and the derived graphs are built against (null:
+  // OpRegistry::Global()).
   const OpRegistry* registry = nullptr;
 };
 

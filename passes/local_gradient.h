@@ -13,6 +13,9 @@ struct LocalGradientOptions {
   // Run every block's local step once, ignoring `Block.visits` (the reference trains CNN FC
   // blocks twice per step; spec §3.5). Off by default: exact mode.
   bool single_visit = false;
+  // The op registry `forward` was built against (BuildOptions::registry): the pass reads the
+  // output count of every op a gradient rule emits from it. Null: OpRegistry::Global().
+  const OpRegistry* registry = nullptr;
 };
 
 // Name of the runtime scalar input that carries the current inverse learning rate.
@@ -30,9 +33,11 @@ inline constexpr char kLrInvInput[] = "lr_inv";
 // gradients of value v is "v/grad_sum", the updated parameter p is "p@1"; values of the k-th visit
 // (k > 1) carry the suffix "@k" (e.g. "fc.a/ds@2", "fc.w@2").
 //
-// Errors: a block without exactly one loss node, a parameter shared by two blocks or used outside
-// a block, a parameter the loss does not reach (FailedPrecondition/InvalidArgument), and an op on
-// the gradient path without a rule (Unimplemented, naming the node).
+// Errors: a model without `output`, a block without exactly one loss node, a parameter shared by
+// two blocks or used outside a block (InvalidArgument); a parameter the loss does not reach
+// (FailedPrecondition); an op on the gradient path without a rule (Unimplemented, naming the
+// node); a rule that fails (its code, naming the node) or emits an op the registry does not know
+// (Internal, naming the node).
 absl::StatusOr<proto::Model> DeriveTrainingGraph(const Graph& forward, const LocalGradientOptions& options = {});
 
 // The inference graph of `model`: the nodes its outputs depend on, no heads, no losses.
