@@ -62,8 +62,17 @@ class PassGradContext : public GradContext {
     std::vector<std::string> names;
     for (int o = 0; o < outs; ++o) {
       std::string name = absl::StrCat(base_name_, "/", label, o == 0 ? "" : absl::StrCat(o), suffix_);
-      // A rule may emit several nodes with the same label; keep names unique.
-      if (!used_.insert(name).second) name = absl::StrCat(name, "_", used_.size());
+      // A rule may emit several nodes with the same label; keep names unique: the first free
+      // "name_N", N counting up from the number of names generated so far, is taken and recorded.
+      if (!used_.insert(name).second) {
+        for (size_t k = used_.size();; ++k) {
+          std::string candidate = absl::StrCat(name, "_", k);
+          if (used_.insert(candidate).second) {
+            name = std::move(candidate);
+            break;
+          }
+        }
+      }
       n->add_out(name);
       names.push_back(name);
     }

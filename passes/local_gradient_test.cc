@@ -3,6 +3,7 @@
 // single_visit, generated names — node by node.
 #include "passes/local_gradient.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -405,6 +406,7 @@ class LocalRegistry : public ::testing::Test {
                            .SetKernel(NoKernel).NoGradient());
     registry_.Register(PassThrough("EmitsPair", "TestGradPair"));
     registry_.Register(PassThrough("EmitsPairTwice", "TestGradPair", 2));
+    registry_.Register(PassThrough("EmitsPairThrice", "TestGradPair", 3));
     registry_.Register(PassThrough("EmitsUnknown", "NoSuchOp"));
     registry_.Register(PassThrough("FailsInRule", "FailingGrad"));
     ASSERT_TRUE(registry_.Validate().ok()) << registry_.Validate();
@@ -460,14 +462,26 @@ TEST_F(LocalRegistry, RepeatedLabelsGetUniqueNames) {
   ASSERT_TRUE(g.ok()) << g.status();
   auto derived = DeriveTrainingGraph(*g, Options());
   ASSERT_TRUE(derived.ok()) << derived.status();
-  // A taken name gets "_<number of names generated so far>": b.loss/e, b.p/g, b.p/g1 come first.
+  // A taken name gets "_<number of names generated so far>", and the new name counts too:
+  // b.loss/e, b.p/g, b.p/g1 come first, so the second pair is b.p/g_3 and b.p/g1_4.
   EXPECT_EQ(Added(*derived, *g), (std::vector<std::string>{
                                      "b.loss/e = RssLossGrad(y, t)",
                                      "b.p/g = TestGradPair(b.loss/e) -> b.p/g, b.p/g1",
-                                     "b.p/g_3 = TestGradPair(b.loss/e) -> b.p/g_3, b.p/g1_3",
+                                     "b.p/g_3 = TestGradPair(b.loss/e) -> b.p/g_3, b.p/g1_4",
                                      "b.z/dW = LinearWeightGrad(b.p/g_3, x)",
                                      "b.w@1 = IntegerSGD(b.w, b.z/dW, lr_inv)",
                                  }));
+}
+
+TEST_F(LocalRegistry, EveryRepeatOfALabelGetsItsOwnName) {
+  auto g = Build(Model("EmitsPairThrice"), &registry_);
+  ASSERT_TRUE(g.ok()) << g.status();
+  auto derived = DeriveTrainingGraph(*g, Options());
+  ASSERT_TRUE(derived.ok()) << derived.status();
+  std::set<std::string> names;  // SSA: every value has one producer
+  for (const auto& n : derived->node()) {
+    for (const auto& out : n.out()) EXPECT_TRUE(names.insert(out).second) << "duplicate value " << out;
+  }
 }
 
 TEST_F(LocalRegistry, EmittedOpUnknownToTheRegistry) {
