@@ -42,7 +42,8 @@ void ShuffleSpan(RandomSource& rng, absl::Span<int64_t> v) {
 
 absl::Status CheckRandIntRange(int64_t low, int64_t high) {
   if (low < high && static_cast<uint64_t>(high) - static_cast<uint64_t>(low) <= (1ull << 32)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("randint: need low < high <= low + 2^32, got low=", low, " high=", high));
+  return absl::InvalidArgumentError(
+      absl::StrCat("randint: need low < high <= low + 2^32, got low=", low, " high=", high));
 }
 
 void RecordFirstError(absl::Status& sticky, absl::Status error) {

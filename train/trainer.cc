@@ -349,20 +349,18 @@ std::vector<std::pair<std::string, const Tensor*>> Trainer::Params() const {
 absl::Status Trainer::CopyParamsToInference(bool best) {
   NamedTensorRefs infer;
   for (const auto& p : infer_graph_->model().param()) infer.emplace_back(p.name(), infer_plan_->Find(p.name()));
-  auto copy = [&](const std::vector<const Tensor*>& from) {
-    for (size_t i = 0; i < from.size(); ++i) {
-      std::memcpy(infer_plan_->Find(infer[i].first)->raw(), from[i]->raw(), from[i]->bytes());
-    }
-  };
-  if (!best) {
-    ASSIGN_OR_RETURN(std::vector<const Tensor*> current, MatchParams(infer, Params(), InferenceParamWords()));
-    copy(current);
-    return absl::OkStatus();
+  std::vector<Tensor> stored;  // the best epoch's parameters, decoded
+  std::vector<const Tensor*> from;
+  if (best) {
+    ASSIGN_OR_RETURN(stored, MatchParams(infer, state_.best_param(), InferenceParamWords()));
+    for (const Tensor& t : stored) from.push_back(&t);
+  } else {
+    ASSIGN_OR_RETURN(from, MatchParams(infer, Params(), InferenceParamWords()));
   }
-  ASSIGN_OR_RETURN(std::vector<Tensor> stored, MatchParams(infer, state_.best_param(), InferenceParamWords()));
-  std::vector<const Tensor*> refs;
-  for (const Tensor& t : stored) refs.push_back(&t);
-  copy(refs);
+  // MatchParams checked dtype and shape, so the byte counts agree.
+  for (size_t i = 0; i < from.size(); ++i) {
+    std::memcpy(infer_plan_->Find(infer[i].first)->raw(), from[i]->raw(), from[i]->bytes());
+  }
   return absl::OkStatus();
 }
 
