@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "random/random_ops.h"
 
 namespace nitro {
@@ -33,24 +32,13 @@ uint32_t DefaultRandom::NextU32() {
   return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
 }
 
-uint64_t DefaultRandom::NextDouble53() {
-  const uint64_t a = NextU32() >> 5;
-  const uint64_t b = NextU32() >> 6;
-  return (a << 26) + b;
-}
+uint64_t DefaultRandom::NextDouble53() { return Next53(*this); }
 
 uint32_t DefaultRandom::Bounded(uint32_t r) { return MaskedBounded(*this, r); }
 
-int64_t DefaultRandom::RandInt(int64_t low, int64_t high) {
-  if (!(low < high) || static_cast<uint64_t>(high) - static_cast<uint64_t>(low) > (1ull << 32)) {
-    RecordError(absl::InvalidArgumentError(
-        absl::StrCat("randint: need low < high <= low + 2^32, got low=", low, " high=", high)));
-    return low;
-  }
-  return RandIntUnchecked(*this, low, high);
-}
+int64_t DefaultRandom::RandInt(int64_t low, int64_t high) { return CheckedRandInt(*this, low, high, status_); }
 
-void DefaultRandom::Shuffle(std::vector<int64_t>& v) { ShuffleSpan(*this, absl::MakeSpan(v)); }
+void DefaultRandom::Shuffle(std::vector<int64_t>& v) { ShuffleVector(*this, v); }
 
 bool DefaultRandom::SupportsBernoulli(int64_t p_per_million) {
   return p_per_million >= 0 && p_per_million <= kMillion;
@@ -58,17 +46,13 @@ bool DefaultRandom::SupportsBernoulli(int64_t p_per_million) {
 
 int DefaultRandom::Bernoulli(int64_t p_per_million) {
   if (!SupportsBernoulli(p_per_million)) {
-    RecordError(absl::InvalidArgumentError(
+    RecordFirstError(status_, absl::InvalidArgumentError(
         absl::StrCat("bernoulli: p_per_million=", p_per_million, " is outside [0, 1000000]")));
     p_per_million = p_per_million < 0 ? 0 : kMillion;
   }
   if (p_per_million == 0) return 0;
   if (p_per_million == kMillion) return 1;
   return static_cast<int64_t>(Bounded(kMillion - 1)) < p_per_million ? 1 : 0;
-}
-
-void DefaultRandom::RecordError(absl::Status error) {
-  if (status_.ok()) status_ = std::move(error);
 }
 
 // State bytes: "PCG32" tag, then state and increment, little-endian uint64.

@@ -46,8 +46,6 @@ class DefaultRandom : public RandomSource {
   absl::Status LoadState(absl::string_view state) override;
 
  private:
-  void RecordError(absl::Status error);
-
   uint64_t state_ = 0;
   uint64_t inc_ = 1;
   absl::Status status_;

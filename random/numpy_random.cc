@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "random/random_ops.h"
 
 namespace nitro {
@@ -66,24 +65,13 @@ uint32_t NumpyRandom::NextU32() {
   return y;
 }
 
-uint64_t NumpyRandom::NextDouble53() {
-  const uint64_t a = NextU32() >> 5;  // 27 bits
-  const uint64_t b = NextU32() >> 6;  // 26 bits
-  return (a << 26) + b;
-}
+uint64_t NumpyRandom::NextDouble53() { return Next53(*this); }
 
 uint32_t NumpyRandom::Bounded(uint32_t r) { return MaskedBounded(*this, r); }
 
-int64_t NumpyRandom::RandInt(int64_t low, int64_t high) {
-  if (!(low < high) || static_cast<uint64_t>(high) - static_cast<uint64_t>(low) > (1ull << 32)) {
-    RecordError(absl::InvalidArgumentError(
-        absl::StrCat("randint: need low < high <= low + 2^32, got low=", low, " high=", high)));
-    return low;
-  }
-  return RandIntUnchecked(*this, low, high);
-}
+int64_t NumpyRandom::RandInt(int64_t low, int64_t high) { return CheckedRandInt(*this, low, high, status_); }
 
-void NumpyRandom::Shuffle(std::vector<int64_t>& v) { ShuffleSpan(*this, absl::MakeSpan(v)); }
+void NumpyRandom::Shuffle(std::vector<int64_t>& v) { ShuffleVector(*this, v); }
 
 bool NumpyRandom::SupportsBernoulli(int64_t p_per_million) {
   return FindThreshold(p_per_million) != nullptr;
@@ -106,11 +94,11 @@ int NumpyRandom::Bernoulli(int64_t p_per_million) {
   }
   int64_t p = p_per_million;
   if (p < 0 || p > kMillion) {
-    RecordError(absl::InvalidArgumentError(
+    RecordFirstError(status_, absl::InvalidArgumentError(
         absl::StrCat("bernoulli: p_per_million=", p, " is outside [0, 1000000]")));
     p = p < 0 ? 0 : kMillion;
   } else {
-    RecordError(absl::UnimplementedError(absl::StrCat(
+    RecordFirstError(status_, absl::UnimplementedError(absl::StrCat(
         "bernoulli: p_per_million=", p,
         " has no exact numpy threshold (supported: multiples of 50000); the draws used "
         "k*10^6 < p*2^53 and may differ from numpy. Add it to tools/gen_binomial_thresholds.py "
@@ -121,10 +109,6 @@ int NumpyRandom::Bernoulli(int64_t p_per_million) {
   const unsigned __int128 lhs = static_cast<unsigned __int128>(NextDouble53()) * kMillion;
   const unsigned __int128 rhs = static_cast<unsigned __int128>(p) << 53;
   return lhs < rhs ? 1 : 0;
-}
-
-void NumpyRandom::RecordError(absl::Status error) {
-  if (status_.ok()) status_ = std::move(error);
 }
 
 // State bytes: "MT19937" tag, then pos and the 624 state words, little-endian uint32.
@@ -149,7 +133,9 @@ absl::Status NumpyRandom::LoadState(absl::string_view state) {
     return v;
   };
   const uint32_t pos = get(7);
-  if (pos > static_cast<uint32_t>(kStateWords)) return absl::DataLossError("the saved MT19937 position is out of range");
+  if (pos > static_cast<uint32_t>(kStateWords)) {
+    return absl::DataLossError("the saved MT19937 position is out of range");
+  }
   pos_ = static_cast<int>(pos);
   for (int i = 0; i < kStateWords; ++i) mt_[i] = get(11 + 4 * i);
   return absl::OkStatus();

@@ -58,7 +58,6 @@ class NumpyRandom : public RandomSource {
 
  private:
   void Twist();
-  void RecordError(absl::Status error);
 
   static constexpr int kStateWords = 624;
   std::array<uint32_t, kStateWords> mt_;

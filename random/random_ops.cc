@@ -3,7 +3,15 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace nitro {
+
+uint64_t Next53(RandomSource& rng) {
+  const uint64_t a = rng.NextU32() >> 5;  // the first word drawn: the high 27 bits
+  const uint64_t b = rng.NextU32() >> 6;
+  return (a << 26) + b;
+}
 
 uint32_t MaskedBounded(RandomSource& rng, uint32_t r) {
   if (r == 0) return 0;
@@ -31,5 +39,26 @@ void ShuffleSpan(RandomSource& rng, absl::Span<int64_t> v) {
     std::swap(v[i], v[j]);
   }
 }
+
+absl::Status CheckRandIntRange(int64_t low, int64_t high) {
+  if (low < high && static_cast<uint64_t>(high) - static_cast<uint64_t>(low) <= (1ull << 32)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("randint: need low < high <= low + 2^32, got low=", low, " high=", high));
+}
+
+void RecordFirstError(absl::Status& sticky, absl::Status error) {
+  if (sticky.ok()) sticky = std::move(error);
+}
+
+int64_t CheckedRandInt(RandomSource& rng, int64_t low, int64_t high, absl::Status& sticky) {
+  absl::Status range = CheckRandIntRange(low, high);
+  if (!range.ok()) {
+    RecordFirstError(sticky, std::move(range));
+    return low;
+  }
+  return RandIntUnchecked(rng, low, high);
+}
+
+void ShuffleVector(RandomSource& rng, std::vector<int64_t>& v) { ShuffleSpan(rng, absl::MakeSpan(v)); }
 
 }  // namespace nitro

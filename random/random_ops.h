@@ -7,11 +7,17 @@
 #define NITRO_RANDOM_RANDOM_OPS_H_
 
 #include <cstdint>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "graph/random_source.h"
 
 namespace nitro {
+
+// A uniform 53-bit integer k = (a << 26) + b from two words, a = first >> 5 (27 bits) and
+// b = second >> 6 (26 bits): numpy's next_double() is exactly k / 2^53.
+uint64_t Next53(RandomSource& rng);
 
 // A uniform integer in [0, r] by masked rejection: mask = r with every bit below its highest set
 // bit set; draw v = NextU32() & mask until v <= r. No draw is made when r == 0. Each try succeeds
@@ -19,12 +25,25 @@ namespace nitro {
 uint32_t MaskedBounded(RandomSource& rng, uint32_t r);
 
 // A uniform integer in [low, high) as numpy's randint(low, high): low + rng.Bounded(high - 1 - low).
-// Requires low < high <= low + 2^32 (callers validate; see NumpyRandom::RandInt for a checked form).
+// Requires low < high <= low + 2^32 (callers validate; CheckedRandInt below is the checked form).
 int64_t RandIntUnchecked(RandomSource& rng, int64_t low, int64_t high);
 
 // numpy's RandomState.shuffle of a 1-D array: for i = n-1 down to 1, j = rng.Bounded(i), swap
 // v[i] and v[j]. Takes n - 1 bounded draws. Requires v.size() <= 2^32.
 void ShuffleSpan(RandomSource& rng, absl::Span<int64_t> v);
+
+// OK when low < high <= low + 2^32 (the ranges RandIntUnchecked draws from), else InvalidArgument.
+absl::Status CheckRandIntRange(int64_t low, int64_t high);
+
+// The generators' sticky misuse status: keeps the first error; OK replaces nothing.
+void RecordFirstError(absl::Status& sticky, absl::Status error);
+
+// The checked randint of NumpyRandom and DefaultRandom: RandIntUnchecked for a valid range;
+// otherwise low, without drawing, and the range error recorded in `sticky`.
+int64_t CheckedRandInt(RandomSource& rng, int64_t low, int64_t high, absl::Status& sticky);
+
+// Shuffles a whole vector with ShuffleSpan.
+void ShuffleVector(RandomSource& rng, std::vector<int64_t>& v);
 
 }  // namespace nitro
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "absl/base/config.h"
 #include "absl/strings/str_cat.h"
@@ -150,6 +151,72 @@ absl::Status WriteCheckpoint(const std::string& path, const proto::Checkpoint& c
 absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path) {
   ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
   return DecodeCheckpoint(bytes, path);
+}
+
+namespace {
+
+// The run's identity and the flags that change what it computes.
+absl::Status CheckSameRun(const proto::Checkpoint& c, const proto::Checkpoint& fresh, absl::string_view where) {
+  if (c.model_sha256() != fresh.model_sha256()) {
+    return absl::FailedPreconditionError(absl::StrCat(where, ": was written for another version of the model (",
+                                                      c.model_name(), "); start a new run with another --out"));
+  }
+  if (c.protocol() != fresh.protocol() || c.rng_kind() != fresh.rng_kind() || c.seed() != fresh.seed()) {
+    return absl::FailedPreconditionError(absl::StrCat(where, ": was written with --protocol=", c.protocol(),
+                                                      " --rng=", c.rng_kind(), " --seed=", c.seed(),
+                                                      "; resume with the same flags"));
+  }
+  if (c.single_visit() != fresh.single_visit() || c.per_sample_augment() != fresh.per_sample_augment() ||
+      c.val_size() != fresh.val_size() || c.max_batches() != fresh.max_batches()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, ": was written with", c.single_visit() ? " --single-visit" : "",
+                     c.per_sample_augment() ? " --per-sample-augment" : "",
+                     c.val_size() ? absl::StrCat(" --val-size=", c.val_size()) : "",
+                     c.max_batches() ? absl::StrCat(" --max-batches=", c.max_batches()) : "",
+                     "; resume with the same flags"));
+  }
+  return absl::OkStatus();
+}
+
+// The sample order is a permutation of the fresh run's N training samples.
+absl::Status CheckSampleOrder(const proto::Checkpoint& c, const proto::Checkpoint& fresh, absl::string_view where) {
+  if (c.order_size() != fresh.order_size()) {
+    return absl::FailedPreconditionError(absl::StrCat(where, ": holds ", c.order_size(),
+                                                      " sample indices, the data have ", fresh.order_size(),
+                                                      " training samples (another data set or --val-size?); resume ",
+                                                      "with the same data and flags"));
+  }
+  std::vector<bool> seen(c.order_size(), false);
+  for (int64_t v : c.order()) {
+    if (v < 0 || v >= fresh.order_size()) {
+      return absl::DataLossError(absl::StrCat(where, ": sample index out of range"));
+    }
+    if (seen[v]) return absl::DataLossError(absl::StrCat(where, ": the sample order is not a permutation"));
+    seen[v] = true;
+  }
+  return absl::OkStatus();
+}
+
+// History, best epoch and learning rate agree with the number of epochs done.
+absl::Status CheckProgress(const proto::Checkpoint& c, absl::string_view where) {
+  if (c.epochs_done() < 0 || c.history_size() != c.epochs_done()) {
+    return absl::DataLossError(absl::StrCat(where, ": holds ", c.history_size(), " epoch records for ", c.epochs_done(),
+                                            " epochs done"));
+  }
+  if (c.best_epoch() < (c.epochs_done() > 0 ? 1 : 0) || c.best_epoch() > c.epochs_done()) {
+    return absl::DataLossError(absl::StrCat(where, ": best epoch ", c.best_epoch(), " is not one of the ",
+                                            c.epochs_done(), " epochs done"));
+  }
+  if (c.lr_inv() <= 0) return absl::DataLossError(absl::StrCat(where, ": lr_inv ", c.lr_inv(), " is not positive"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckResumable(const proto::Checkpoint& stored, const proto::Checkpoint& fresh, absl::string_view where) {
+  RETURN_IF_ERROR(CheckSameRun(stored, fresh, where));
+  RETURN_IF_ERROR(CheckSampleOrder(stored, fresh, where));
+  return CheckProgress(stored, where);
 }
 
 }  // namespace nitro

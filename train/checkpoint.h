@@ -46,6 +46,17 @@ absl::Status WriteCheckpoint(const std::string& path, const proto::Checkpoint& c
 // its checksum or does not parse.
 absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path);
 
+// Whether a run can continue from `stored`, the checkpoint read from `where`: `fresh` is the state
+// the same run starts from (its identity, flags and sample order 0..N-1, no epochs). Refuses, in
+// this order, with messages naming `where`:
+//   FailedPrecondition: another model text (model_sha256); another protocol, rng kind or seed;
+//     other run flags (single_visit, per_sample_augment, val_size, max_batches); a sample order
+//     of another length (another data set or validation size);
+//   DataLoss: a sample index outside [0, N) or a repeated one; a history size other than
+//     epochs_done; a best epoch outside [1, epochs_done] (0 when no epoch is done); lr_inv <= 0.
+// The parameters and the random state are checked by the trainer, which knows the model.
+absl::Status CheckResumable(const proto::Checkpoint& stored, const proto::Checkpoint& fresh, absl::string_view where);
+
 }  // namespace nitro
 
 #endif  // NITRO_TRAIN_CHECKPOINT_H_

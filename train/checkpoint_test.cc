@@ -361,5 +361,148 @@ TEST(CheckpointTest, UnwritableDirectoryKeepsPreviousFile) {
   EXPECT_EQ(ReadRaw(path), before);
 }
 
+// ---- CheckResumable: one test per refusal, each with its exact message ----
+
+constexpr char kWhere[] = "run/checkpoint.pb";
+
+// The state a run with Sample()'s identity and 20 training samples starts from.
+proto::Checkpoint Fresh() {
+  proto::Checkpoint f;
+  f.set_model_name("mlp1");
+  f.set_model_sha256(std::string(64, 'a'));
+  f.set_protocol("honest");
+  f.set_rng_kind("numpy");
+  f.set_seed(42);
+  f.set_lr_inv(512);
+  for (int i = 0; i < 20; ++i) f.add_order(i);
+  return f;
+}
+
+absl::Status Resumable(const proto::Checkpoint& stored) { return CheckResumable(stored, Fresh(), kWhere); }
+
+void ExpectRefusal(const proto::Checkpoint& stored, absl::StatusCode code, const std::string& message) {
+  const absl::Status s = Resumable(stored);
+  EXPECT_EQ(s.code(), code) << s;
+  EXPECT_EQ(s.message(), message);
+}
+
+TEST(CheckResumableTest, AcceptsTheSameRun) {
+  EXPECT_TRUE(Resumable(Sample(2)).ok());
+  EXPECT_TRUE(Resumable(Sample(0)).ok());  // written before the first epoch: best epoch 0
+}
+
+TEST(CheckResumableTest, AnotherModelVersion) {
+  proto::Checkpoint c = Sample(2);
+  c.set_model_sha256(std::string(64, 'b'));
+  ExpectRefusal(c, absl::StatusCode::kFailedPrecondition,
+                "run/checkpoint.pb: was written for another version of the model (mlp1); start a new run with "
+                "another --out");
+}
+
+TEST(CheckResumableTest, AnotherProtocolRngOrSeed) {
+  const std::string want =
+      "run/checkpoint.pb: was written with --protocol=paper --rng=numpy --seed=42; resume with the same flags";
+  proto::Checkpoint c = Sample(2);
+  c.set_protocol("paper");
+  ExpectRefusal(c, absl::StatusCode::kFailedPrecondition, want);
+  c = Sample(2);
+  c.set_rng_kind("default");
+  ExpectRefusal(c, absl::StatusCode::kFailedPrecondition,
+                "run/checkpoint.pb: was written with --protocol=honest --rng=default --seed=42; resume with the same "
+                "flags");
+  c = Sample(2);
+  c.set_seed(7);
+  ExpectRefusal(c, absl::StatusCode::kFailedPrecondition,
+                "run/checkpoint.pb: was written with --protocol=honest --rng=numpy --seed=7; resume with the same "
+                "flags");
+}
+
+TEST(CheckResumableTest, OtherRunFlags) {
+  proto::Checkpoint c = Sample(2);
+  c.set_single_visit(true);
+  c.set_per_sample_augment(true);
+  c.set_val_size(400);
+  c.set_max_batches(3);
+  ExpectRefusal(c, absl::StatusCode::kFailedPrecondition,
+                "run/checkpoint.pb: was written with --single-visit --per-sample-augment --val-size=400 "
+                "--max-batches=3; resume with the same flags");
+  // Written without a flag the resuming run has: the message names none.
+  proto::Checkpoint fresh = Fresh();
+  fresh.set_max_batches(5);
+  const absl::Status s = CheckResumable(Sample(2), fresh, kWhere);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(s.message(), "run/checkpoint.pb: was written with; resume with the same flags");
+}
+
+TEST(CheckResumableTest, AnotherNumberOfSamples) {
+  proto::Checkpoint c = Sample(2);
+  c.add_order(20);
+  ExpectRefusal(c, absl::StatusCode::kFailedPrecondition,
+                "run/checkpoint.pb: holds 21 sample indices, the data have 20 training samples (another data set "
+                "or --val-size?); resume with the same data and flags");
+}
+
+TEST(CheckResumableTest, SampleIndexOutOfRange) {
+  proto::Checkpoint c = Sample(2);
+  c.set_order(5, 20);
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: sample index out of range");
+  c.set_order(5, -1);
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: sample index out of range");
+}
+
+TEST(CheckResumableTest, OrderIsNoPermutation) {
+  proto::Checkpoint c = Sample(2);
+  c.set_order(5, c.order(6));
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: the sample order is not a permutation");
+}
+
+TEST(CheckResumableTest, HistoryOfAnotherLength) {
+  proto::Checkpoint c = Sample(2);
+  c.mutable_history()->RemoveLast();
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: holds 1 epoch records for 2 epochs done");
+  c = Sample(0);
+  c.set_epochs_done(-1);
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: holds 0 epoch records for -1 epochs done");
+}
+
+TEST(CheckResumableTest, BestEpochNotDone) {
+  proto::Checkpoint c = Sample(2);
+  c.set_best_epoch(3);
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: best epoch 3 is not one of the 2 epochs done");
+  c.set_best_epoch(0);  // epochs were done, so one of them is the best
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: best epoch 0 is not one of the 2 epochs done");
+  c = Sample(0);
+  c.set_best_epoch(1);
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: best epoch 1 is not one of the 0 epochs done");
+}
+
+TEST(CheckResumableTest, NonPositiveLrInv) {
+  proto::Checkpoint c = Sample(2);
+  c.set_lr_inv(0);
+  ExpectRefusal(c, absl::StatusCode::kDataLoss, "run/checkpoint.pb: lr_inv 0 is not positive");
+}
+
+TEST(CheckResumableTest, RefusalsComeInOrder) {
+  // Every check fails; the identity is reported first, then the flags, then the sample order.
+  proto::Checkpoint c = Sample(2);
+  c.set_lr_inv(0);
+  c.set_best_epoch(9);
+  c.set_order(0, 99);
+  c.set_val_size(1);
+  c.set_seed(1);
+  c.set_model_sha256("");
+  EXPECT_TRUE(absl::StrContains(Resumable(c).message(), "another version of the model"));
+  c.set_model_sha256(std::string(64, 'a'));
+  EXPECT_TRUE(absl::StrContains(Resumable(c).message(), "--seed=1;"));
+  c.set_seed(42);
+  EXPECT_TRUE(absl::StrContains(Resumable(c).message(), "--val-size=1;"));
+  c.set_val_size(0);
+  EXPECT_TRUE(absl::StrContains(Resumable(c).message(), "sample index"));
+  c.set_order(0, 19);
+  EXPECT_TRUE(absl::StrContains(Resumable(c).message(), "best epoch 9"));
+  c.set_best_epoch(1);
+  EXPECT_TRUE(absl::StrContains(Resumable(c).message(), "lr_inv 0"));
+}
+
 }  // namespace
 }  // namespace nitro

@@ -33,7 +33,9 @@ int64_t FanIn(const proto::Param& param) {
 absl::StatusOr<Tensor> InitParam(const proto::Param& param, RandomSource& rng) {
   Shape shape(param.shape().begin(), param.shape().end());
   auto count = ElementCount(shape);
-  if (!count.ok()) return absl::InvalidArgumentError(absl::StrCat("parameter '", param.name(), "': ", count.status().message()));
+  if (!count.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("parameter '", param.name(), "': ", count.status().message()));
+  }
   Tensor t(kInt32, shape);
   int32_t* w = t.data<int32_t>();
   int64_t bound = -1;
@@ -46,7 +48,8 @@ absl::StatusOr<Tensor> InitParam(const proto::Param& param, RandomSource& rng) {
     case proto::Init::kUniformBound:
       bound = param.init().uniform_bound();
       if (bound < 0 || bound > (int64_t{1} << 30)) {
-        return absl::InvalidArgumentError(absl::StrCat("parameter '", param.name(), "': uniform_bound must be in [0, 2^30]"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("parameter '", param.name(), "': uniform_bound must be in [0, 2^30]"));
       }
       break;
     case proto::Init::kValues:

@@ -119,7 +119,8 @@ TEST(ProgressTest, InteractiveLine) {
   // Too soon: nothing new.
   now += 50;
   p.Update(413, 413 * 64, 24600, 505);
-  EXPECT_EQ(out.Text().size(), std::string("\repoch 3/150 [########............] 412/937  52,317 img/s  ETA 0:01  acc 93.12%").size());
+  EXPECT_EQ(out.Text().size(),
+            std::string("\repoch 3/150 [########............] 412/937  52,317 img/s  ETA 0:01  acc 93.12%").size());
   // A shorter line is padded over the longer one.
   now += 50;
   p.Update(414, 0, 0, 0);
@@ -129,7 +130,8 @@ TEST(ProgressTest, InteractiveLine) {
   // EndEpoch clears the bar before the summary.
   p.EndEpoch(Record());
   const std::string all = out.Text();
-  EXPECT_TRUE(absl::EndsWith(all, "\r" + std::string(78, ' ') + "\repoch 3/150  lr_inv 512  train 93.12%  test 95.01%  (4.1 s, 14,634 img/s)\n"))
+  EXPECT_TRUE(absl::EndsWith(all, "\r" + std::string(78, ' ') +
+                                      "\repoch 3/150  lr_inv 512  train 93.12%  test 95.01%  (4.1 s, 14,634 img/s)\n"))
       << all;
 }
 

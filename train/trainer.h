@@ -14,15 +14,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "dataset/augment.h"
+#include "dataset/datasets.h"
+#include "dataset/preprocess.h"
 #include "graph/graph.h"
 #include "graph/random_source.h"
 #include "proto/checkpoint.pb.h"
-#include "dataset/datasets.h"
 #include "runtime/flow_executor.h"
 #include "runtime/plan.h"
-#include "dataset/preprocess.h"
+#include "train/bindings.h"
 
 namespace nitro {
+
+class ProgressReporter;
 
 // Which data decide the schedule, early stopping and the reported epoch.
 enum class Protocol {
@@ -100,17 +104,53 @@ class Trainer {
   const Graph& model() const { return *model_; }
 
  private:
+  // The tensors of the training plan that each step feeds and reads.
+  struct StepTensors {
+    Tensor* image = nullptr;
+    Tensor* target = nullptr;
+    Tensor* lr_inv = nullptr;
+    const Tensor* correct = nullptr;
+    const Tensor* loss = nullptr;  // null when the output has no loss sum
+    std::vector<const Tensor*> block_correct;
+  };
+
   Trainer() = default;
+
+  // Create's steps, in this order.
   absl::Status Prepare(std::optional<DatasetSplits> data);
+  absl::Status LoadModel();
+  absl::Status CompileModel();
+  absl::Status BindValues();
+  void CreateRandomStream();
+  absl::Status PrepareData(std::optional<DatasetSplits> data);
+  absl::StatusOr<DatasetSplits> LoadData() const;
+  absl::Status CheckImageShape(const DatasetSplits& data) const;
+  absl::Status SplitData(PreprocessedData prep);
+  void StartState();
+  absl::Status InitParams();
+  absl::Status Restore(const proto::Checkpoint& ckpt);
+
+  // RunEpoch's steps, in this order.
+  absl::StatusOr<proto::EpochRecord> TrainEpoch(int64_t epoch, ProgressReporter& progress);
+  absl::Status TrainBatch(int64_t b, const AugmentOptions& augment, proto::EpochRecord* rec,
+                          std::vector<int64_t>* block_correct);
+  absl::StatusOr<EvalResult> EvaluateEpoch(proto::EpochRecord* rec);
+  void SelectBest(int64_t epoch, const EvalResult& monitored);
+  absl::Status SaveRunRecords();
+  absl::Status SaveCheckpoint();
+
   absl::Status Evaluate(const Tensor& x, const std::vector<uint8_t>& labels, int64_t n, bool drop_remainder,
                         EvalResult* result);
-  absl::Status SaveCheckpoint();
-  absl::Status Restore(const proto::Checkpoint& ckpt);
-  // Checks that `stored` holds every parameter of the model with its dtype and shape (DataLoss
-  // naming `where` and `what` otherwise) and, with `set`, copies them into the training plan.
-  absl::Status CheckParams(const google::protobuf::RepeatedPtrField<proto::TensorData>& stored,
-                           const std::string& where, const char* what, bool set);
-  void CopyParamsToInference(bool best);
+  int64_t Seed() const;
+  // The model's parameters as stored in `stored`, checked against the training plan; DataLoss
+  // naming `where` and `what` ("parameter", "best parameter") otherwise.
+  absl::StatusOr<std::vector<Tensor>> ReadParams(const google::protobuf::RepeatedPtrField<proto::TensorData>& stored,
+                                                 const std::string& where, const char* what) const;
+  // Sets the parameters (in param_names order) into the training plan.
+  absl::Status SetParams(const std::vector<Tensor>& params);
+  absl::Status SetParams(const std::vector<const Tensor*>& params);
+  // The inference plan gets the current parameters, or with `best` those of the best epoch.
+  absl::Status CopyParamsToInference(bool best);
 
   TrainOptions options_;
   std::string model_text_;
@@ -131,11 +171,8 @@ class Trainer {
   Tensor test_x_;
   std::vector<uint8_t> test_labels_;
 
-  // Graph bindings.
-  std::string image_input_, target_input_, output_;
-  std::string train_correct_value_, train_loss_value_;
-  std::vector<std::string> block_names_, block_correct_values_;
-  std::vector<std::string> param_names_;
+  TrainingBindings bindings_;
+  StepTensors step_;
 
   int64_t batch_ = 64;
   int64_t max_epochs_ = 0;
