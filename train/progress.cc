@@ -54,34 +54,53 @@ void ProgressReporter::StartEpoch(int64_t epoch, int64_t max_epochs, int64_t tot
   total_batches_ = total_batches;
   if (interactive_) ClearLine();
   drawn_ = false;
+  last_draw_ms_ = clock_();
 }
 
-void ProgressReporter::Update(int64_t batch_done, int64_t images_done, int64_t correct, int64_t elapsed_ms) {
-  if (!interactive_) return;
-  const int64_t now = clock_();
-  if (drawn_ && now - last_draw_ms_ < kRedrawIntervalMs) return;
-  drawn_ = true;
-  last_draw_ms_ = now;
+std::string ProgressReporter::RateEtaAccuracy(int64_t batch_done, int64_t images_done, int64_t correct,
+                                              int64_t elapsed_ms) const {
+  std::string text;
+  if (elapsed_ms > 0 && batch_done > 0) {
+    const int64_t eta_ms = std::max<int64_t>(total_batches_ - batch_done, 0) * elapsed_ms / batch_done;
+    absl::StrAppend(&text, "  ", WithThousands(images_done * 1000 / elapsed_ms), " img/s  ETA ",
+                    FormatDuration(eta_ms));
+  } else {
+    absl::StrAppend(&text, "  - img/s  ETA -:--");
+  }
+  if (images_done > 0) absl::StrAppend(&text, "  acc ", FormatPercent(correct, images_done), "%");
+  return text;
+}
 
+void ProgressReporter::DrawBar(int64_t batch_done, const std::string& tail) {
   const int64_t total = std::max<int64_t>(total_batches_, 1);
   const int64_t done = std::clamp<int64_t>(batch_done, 0, total);
   const int64_t filled = done * kBarWidth / total;
   std::string line = absl::StrCat(EpochLabel(epoch_), " [", std::string(filled, '#'),
-                                  std::string(kBarWidth - filled, '.'), "] ", batch_done, "/", total_batches_);
-  if (elapsed_ms > 0 && batch_done > 0) {
-    const int64_t eta_ms = std::max<int64_t>(total_batches_ - batch_done, 0) * elapsed_ms / batch_done;
-    absl::StrAppend(&line, "  ", WithThousands(images_done * 1000 / elapsed_ms), " img/s  ETA ",
-                    FormatDuration(eta_ms));
-  } else {
-    absl::StrAppend(&line, "  - img/s  ETA -:--");
-  }
-  if (images_done > 0) absl::StrAppend(&line, "  acc ", FormatPercent(correct, images_done), "%");
+                                  std::string(kBarWidth - filled, '.'), "] ", batch_done, "/", total_batches_, tail);
   // Pad over the remains of a longer previous line.
   const size_t width = line.size();
   if (width < line_width_) line.append(line_width_ - width, ' ');
   line_width_ = std::max(line_width_, width);
   std::fprintf(out_, "\r%s", line.c_str());
   std::fflush(out_);
+}
+
+void ProgressReporter::Update(int64_t batch_done, int64_t images_done, int64_t correct, int64_t elapsed_ms) {
+  const int64_t now = clock_();
+  if (!interactive_) {
+    // A plain line once a minute; none at the end of the epoch, where the summary line follows.
+    if (now - last_draw_ms_ < kPlainIntervalMs || batch_done >= total_batches_) return;
+    last_draw_ms_ = now;
+    std::fprintf(out_, "%s  %lld/%lld batches%s\n", EpochLabel(epoch_).c_str(), static_cast<long long>(batch_done),
+                 static_cast<long long>(total_batches_),
+                 RateEtaAccuracy(batch_done, images_done, correct, elapsed_ms).c_str());
+    std::fflush(out_);
+    return;
+  }
+  if (drawn_ && now - last_draw_ms_ < kRedrawIntervalMs) return;
+  drawn_ = true;
+  last_draw_ms_ = now;
+  DrawBar(batch_done, RateEtaAccuracy(batch_done, images_done, correct, elapsed_ms));
 }
 
 void ProgressReporter::EndEpoch(const proto::EpochRecord& r) {

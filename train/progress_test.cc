@@ -51,7 +51,7 @@ TEST(ProgressTest, Helpers) {
   EXPECT_EQ(ProgressReporter::FormatDuration(3723000), "1:02:03");
 }
 
-TEST(ProgressTest, NonInteractivePrintsOnlyTheSummary) {
+TEST(ProgressTest, NonInteractiveIsQuietWithinAMinute) {
   MemoryFile out;
   ProgressReporter p(out.get(), false, [] { return int64_t{0}; });
   p.StartEpoch(3, 150, 937);
@@ -59,6 +59,30 @@ TEST(ProgressTest, NonInteractivePrintsOnlyTheSummary) {
   EXPECT_EQ(out.Text(), "");
   p.EndEpoch(Record());
   EXPECT_EQ(out.Text(), "epoch 3/150  lr_inv 512  train 93.12%  test 95.01%  (4.1 s, 14,634 img/s)\n");
+}
+
+TEST(ProgressTest, NonInteractivePrintsAPlainLineEveryMinute) {
+  MemoryFile out;
+  int64_t now = 1000;
+  ProgressReporter p(out.get(), false, [&now] { return now; });
+  p.StartEpoch(2, 10, 300);
+  // One batch every 500 ms of the clock; the trainer's own elapsed time is 400 ms per batch.
+  for (int b = 1; b <= 300; ++b) {
+    now += 500;
+    p.Update(b, b * 64, b * 32, b * 400);
+  }
+  // At 60 s (batch 120) and 120 s (batch 240); nothing at the last batch, where the summary follows.
+  EXPECT_EQ(out.Text(),
+            "epoch 2/10  120/300 batches  160 img/s  ETA 1:12  acc 50.00%\n"
+            "epoch 2/10  240/300 batches  160 img/s  ETA 0:24  acc 50.00%\n");
+  p.StartEpoch(3, 10, 300);  // the interval restarts with each epoch
+  now += 59999;
+  p.Update(1, 64, 64, 400);
+  const std::string two_lines = out.Text();
+  EXPECT_EQ(std::count(two_lines.begin(), two_lines.end(), '\n'), 2);
+  now += 1;
+  p.Update(2, 128, 64, 800);
+  EXPECT_TRUE(absl::EndsWith(out.Text(), "epoch 3/10  2/300 batches  160 img/s  ETA 2:00  acc 50.00%\n")) << out.Text();
 }
 
 TEST(ProgressTest, SummaryWithValAndHeads) {
