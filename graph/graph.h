@@ -47,10 +47,12 @@ class Graph {
   const ValueInfo& value(absl::string_view name) const { return *FindValue(name); }
   const std::vector<std::string>& value_names() const { return value_order_; }
   const proto::Param* FindParam(absl::string_view name) const;
-  // "file:line: node 'n' (Op)" for messages about node i.
+  // "file:line: node 'n' (Op)" for messages about node i (NodeLocation of source_location.h).
   std::string Where(int node) const;
 
  private:
+  // The phases of BuildGraph and the state they share (graph.cc).
+  struct Builder;
   friend absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options);
   proto::Model model_;
   std::string source_;
@@ -63,8 +65,11 @@ class Graph {
   std::vector<std::string> value_order_;
 };
 
-// Validates `model` against the op registry and infers every value's type. Errors are
-// InvalidArgument (NotFound for an unknown op) and name the file, line and node.
+// Validates `model` against the op registry and infers every value's type, in four phases: declare
+// the inputs and parameters, resolve the nodes (op, arity, block, attributes, outputs), order them
+// topologically, infer their shapes at the batch size. Errors are InvalidArgument (NotFound for an
+// unknown op, OutOfRange for an output too large) and name the file, line and node; of several
+// problems the first one in that order is reported.
 absl::StatusOr<Graph> BuildGraph(proto::Model model, const BuildOptions& options);
 
 }  // namespace nitro

@@ -1,16 +1,63 @@
 #include "graph/tensor.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+#include "base/numbers.h"
+
 namespace nitro {
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
-  size_ = NumElements(shape_);
-  const size_t bytes = static_cast<size_t>(size_ * DTypeSize(dtype_));
-  const size_t rounded = (bytes + 63) / 64 * 64;
-  buf_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded == 0 ? 64 : rounded)));
-  std::memset(buf_.get(), 0, rounded == 0 ? 64 : rounded);
+namespace {
+
+constexpr size_t kAlignment = 64;
+
+// A failure of the constructor, which cannot return one: a programming error (see tensor.h),
+// reported and ended here rather than left to a crash on a null buffer.
+[[noreturn]] void DieOnBadTensor(DType dtype, const Shape& shape, const absl::Status& status) {
+  std::fprintf(stderr, "nitro: Tensor(%s, %s): %s (use Tensor::Allocate for sizes that may not fit)\n",
+               DTypeName(dtype).c_str(), ShapeString(shape).c_str(), std::string(status.message()).c_str());
+  std::abort();
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> Tensor::ByteSize(DType dtype, const Shape& shape) {
+  auto count = ElementCount(shape);
+  if (!count.ok()) return count.status();
+  // count <= 2^40 and DTypeSize <= 8: the product fits int64 with room to spare.
+  return *count * DTypeSize(dtype);
+}
+
+bool Tensor::AllocateBuffer() {
+  // aligned_alloc wants a multiple of the alignment; a zero-byte tensor still gets one block, so
+  // that raw() is never null for a constructed tensor. bytes() <= 2^43: the rounding cannot wrap.
+  const size_t rounded =
+      std::max<size_t>(kAlignment, (static_cast<size_t>(bytes()) + kAlignment - 1) / kAlignment * kAlignment);
+  buf_.reset(static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded)));
+  if (!buf_) return false;
+  std::memset(buf_.get(), 0, rounded);
+  return true;
+}
+
+absl::StatusOr<Tensor> Tensor::Allocate(DType dtype, Shape shape) {
+  auto bytes = ByteSize(dtype, shape);
+  if (!bytes.ok()) return bytes.status();
+  const int64_t size = NumElements(shape);
+  Tensor t(dtype, std::move(shape), size);
+  if (!t.AllocateBuffer()) {
+    return absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", WithThousands(*bytes), " bytes for an ",
+                                                     DTypeName(dtype), " ", ShapeString(t.shape_), " tensor"));
+  }
+  return t;
+}
+
+Tensor::Tensor(DType dtype, Shape shape) {
+  auto t = Allocate(dtype, shape);
+  if (!t.ok()) DieOnBadTensor(dtype, shape, t.status());
+  *this = std::move(*t);
 }
 
 Tensor::Tensor(const Tensor& other) : Tensor(other.dtype_, other.shape_) {
@@ -23,10 +70,12 @@ Tensor& Tensor::operator=(const Tensor& other) {
 }
 
 int64_t Tensor::Get(int64_t i) const {
+  NITRO_DCHECK(i >= 0 && i < size_);
   return DispatchDType(dtype_, [&](auto t) -> int64_t { return data<decltype(t)>()[i]; });
 }
 
 void Tensor::Set(int64_t i, int64_t v) {
+  NITRO_DCHECK(i >= 0 && i < size_);
   DispatchDType(dtype_, [&](auto t) {
     using T = decltype(t);
     // Conversion of an out-of-range value to a signed type is modular since C++20 and in GCC.

@@ -4,16 +4,52 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/numbers.h"
+#include "graph/status_macros.h"
 
 namespace nitro {
+
+namespace {
+
+// "<file>:<line>: node 'n' (Op): value 'v'" for a node output, "<file>: value 'v'" otherwise.
+std::string ValueWhere(const Graph& graph, const ValueInfo& v) {
+  const std::string where = v.kind == ValueKind::kNodeOutput ? graph.Where(v.producer) : graph.source();
+  return absl::StrCat(where, ": value '", v.name, "'");
+}
+
+}  // namespace
+
+absl::Status Plan::AllocateBuffers() {
+  // Graph values have validated shapes (at most 2^40 elements each), so ByteSize cannot fail and
+  // the sums of a graph's few thousand values cannot overflow int64.
+  int64_t needed = 0;
+  for (const auto& name : graph_->value_names()) {
+    const ValueInfo& v = graph_->value(name);
+    needed += Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0);
+  }
+  int64_t held = 0;
+  for (const auto& name : graph_->value_names()) {
+    const ValueInfo& v = graph_->value(name);
+    auto t = Tensor::Allocate(v.type.dtype, v.type.shape);
+    if (!t.ok() && t.status().code() == absl::StatusCode::kResourceExhausted) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          ValueWhere(*graph_, v), " (", DTypeName(v.type.dtype), " ", ShapeString(v.type.shape), ") needs ",
+          WithThousands(Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0)),
+          " bytes and the allocation failed; the plan holds ", WithThousands(held), " bytes so far and needs ",
+          WithThousands(needed), " in all: lower the batch size (now ", graph_->batch_size(),
+          ") or the sizes of the model's layers"));
+    }
+    if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat(ValueWhere(*graph_, v), ": ", t.status().message()));
+    held += t->bytes();
+    buffers_[name] = std::make_unique<Tensor>(*std::move(t));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(const Graph* graph) {
   auto plan = std::unique_ptr<Plan>(new Plan());
   plan->graph_ = graph;
-  for (const auto& name : graph->value_names()) {
-    const ValueInfo& v = graph->value(name);
-    plan->buffers_[name] = std::make_unique<Tensor>(v.type.dtype, v.type.shape);
-  }
+  RETURN_IF_ERROR(plan->AllocateBuffers());
   const auto& nodes = graph->nodes();
   plan->bound_.resize(nodes.size());
   plan->deps_.resize(nodes.size());

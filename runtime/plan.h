@@ -17,7 +17,8 @@ namespace nitro {
 
 class Plan {
  public:
-  // Compiles `graph` (which must outlive the plan).
+  // Compiles `graph` (which must outlive the plan). ResourceExhausted, naming the value and the
+  // bytes, if a buffer cannot be allocated.
   static absl::StatusOr<std::unique_ptr<Plan>> Create(const Graph* graph);
 
   const Graph& graph() const { return *graph_; }
@@ -37,6 +38,8 @@ class Plan {
   int64_t buffer_bytes() const;
 
  private:
+  // One zero-filled buffer per value of the graph, in value order.
+  absl::Status AllocateBuffers();
   struct BoundNode {
     std::vector<const Tensor*> inputs;
     std::vector<Tensor*> outputs;
