@@ -30,7 +30,8 @@ absl::Status RequireSameShape(const ShapeContext& ctx, int a, int b, const char*
 
 absl::Status RequireShape(const ShapeContext& ctx, int i, const Shape& want, const char* what) {
   if (ctx.input(i).shape != want) {
-    return ctx.Error(absl::StrCat(what, " has shape ", ShapeString(ctx.input(i).shape), ", expected ", ShapeString(want)));
+    return ctx.Error(
+        absl::StrCat(what, " has shape ", ShapeString(ctx.input(i).shape), ", expected ", ShapeString(want)));
   }
   return absl::OkStatus();
 }
@@ -38,14 +39,16 @@ absl::Status RequireShape(const ShapeContext& ctx, int i, const Shape& want, con
 absl::Status CheckPositive(const ShapeContext& ctx, absl::string_view name, absl::string_view why) {
   const int64_t v = ctx.attrs().GetInt(name);
   if (v <= 0) {
-    return ctx.Error(absl::StrCat(name, " must be positive", why.empty() ? "" : absl::StrCat(" (", why, ")"), ", got ", v));
+    return ctx.Error(
+        absl::StrCat(name, " must be positive", why.empty() ? "" : absl::StrCat(" (", why, ")"), ", got ", v));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckConvPad(const ShapeContext& ctx, absl::string_view name) {
   const int64_t pad = ctx.attrs().GetInt(name);
-  if (pad < 0 || pad > kMaxConvPad) return ctx.Error(absl::StrCat(name, " must be in [0, ", kMaxConvPad, "], got ", pad));
+  if (pad < 0 || pad > kMaxConvPad)
+    return ctx.Error(absl::StrCat(name, " must be in [0, ", kMaxConvPad, "], got ", pad));
   return absl::OkStatus();
 }
 

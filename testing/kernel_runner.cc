@@ -80,7 +80,9 @@ absl::StatusOr<Compiled> Compile(proto::Model model, const TensorMap& feeds, Bui
 class RunnerGradContext : public GradContext {
  public:
   RunnerGradContext(const Graph& graph, std::vector<std::string> grad_outputs, std::vector<bool> needs)
-      : graph_(graph), grad_outputs_(std::move(grad_outputs)), needs_(std::move(needs)),
+      : graph_(graph),
+        grad_outputs_(std::move(grad_outputs)),
+        needs_(std::move(needs)),
         grad_inputs_(graph.nodes()[0].in_size()) {}
 
   const proto::Node& node() const override { return graph_.nodes()[0]; }
@@ -165,8 +167,8 @@ absl::StatusOr<KernelRunner> KernelRunner::Create(absl::string_view node_text, T
   options.node_lines = parsed.node_lines;
   ASSIGN_OR_RETURN(Compiled forward, Compile(std::move(parsed.model), inputs, options));
   if (forward.graph->nodes().size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(kSource, ": the text must describe exactly one node, got ",
-                                                   forward.graph->nodes().size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kSource, ": the text must describe exactly one node, got ", forward.graph->nodes().size()));
   }
   KernelRunner r;
   r.inputs_ = std::move(inputs);
@@ -194,7 +196,8 @@ absl::StatusOr<Gradients> KernelRunner::Gradient(absl::string_view output, const
 
 absl::StatusOr<Gradients> KernelRunner::LossGradient(const std::vector<std::string>& wrt) {
   if (!graph_->op(0).is_loss()) {
-    return absl::InvalidArgumentError(absl::StrCat(graph_->Where(0), ": LossGradient needs a loss op; give the "
+    return absl::InvalidArgumentError(absl::StrCat(graph_->Where(0),
+                                                   ": LossGradient needs a loss op; give the "
                                                    "gradient of an output with Gradient(output, delta)"));
   }
   return RunGradient({}, wrt);
@@ -234,7 +237,8 @@ absl::StatusOr<Gradients> KernelRunner::RunGradient(const TensorMap& deltas, con
   const absl::Status rule = def.grad()(ctx);
   if (!rule.ok()) return absl::Status(rule.code(), absl::StrCat(g.Where(0), ": gradient rule: ", rule.message()));
   if (!ctx.unknown_ops().empty()) {
-    return absl::InternalError(absl::StrCat(g.Where(0), ": gradient rule emitted unknown op '", ctx.unknown_ops()[0], "'"));
+    return absl::InternalError(
+        absl::StrCat(g.Where(0), ": gradient rule emitted unknown op '", ctx.unknown_ops()[0], "'"));
   }
 
   // The emitted nodes as a graph of their own, run once.
@@ -255,15 +259,24 @@ absl::StatusOr<Gradients> KernelRunner::RunGradient(const TensorMap& deltas, con
     const Tensor* t = backward.plan ? backward.plan->Find(value) : nullptr;
     if (t == nullptr && feeds.count(value)) t = &feeds.at(value);
     if (t == nullptr) {
-      return absl::InternalError(absl::StrCat(g.Where(0), ": gradient rule declared '", value, "' as the gradient of input ",
-                                              q, ", but no value has that name"));
+      return absl::InternalError(absl::StrCat(g.Where(0), ": gradient rule declared '", value,
+                                              "' as the gradient of input ", q, ", but no value has that name"));
     }
     if (!result.of.emplace(node.in(q), *t).second) {
-      return absl::InvalidArgumentError(absl::StrCat(g.Where(0), ": input '", node.in(q), "' is read twice; give each "
+      return absl::InvalidArgumentError(absl::StrCat(g.Where(0), ": input '", node.in(q),
+                                                     "' is read twice; give each "
                                                      "input its own name to see its gradients apart"));
     }
   }
   return result;
+}
+
+absl::StatusOr<Tensor> RunKernel(absl::string_view node_text, TensorMap inputs, absl::string_view output) {
+  ASSIGN_OR_RETURN(KernelRunner r, KernelRunner::Create(node_text, std::move(inputs)));
+  RETURN_IF_ERROR(r.Run());
+  const Tensor& t = r.Output(output);
+  if (t.empty()) return absl::InvalidArgumentError(absl::StrCat(kSource, ": the graph has no value '", output, "'"));
+  return t;
 }
 
 }  // namespace nitro

@@ -105,6 +105,10 @@ class KernelRunner {
   bool ran_ = false;
 };
 
+// Create() and Run() in one: output `output` after a training-mode run without a random source,
+// or the first error (an unknown output name is InvalidArgument).
+absl::StatusOr<Tensor> RunKernel(absl::string_view node_text, TensorMap inputs, absl::string_view output);
+
 }  // namespace nitro
 
 #endif  // NITRO_TESTING_KERNEL_RUNNER_H_

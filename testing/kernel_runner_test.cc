@@ -31,6 +31,20 @@ TEST(KernelRunnerTest, RunsTheKernelOnTheFedTensors) {
   EXPECT_TRUE(r.Output("nope").empty());
 }
 
+TEST(KernelRunnerTest, RunKernelCreatesRunsAndReturnsOneOutput) {
+  absl::StatusOr<Tensor> y =
+      RunKernel(kLinear, {{"x", Int8({2, 3}, {1, 2, 3, 4, 5, 6})}, {"w", Int32({1, 3}, {1, 0, -1})}}, "y");
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(*y, Int32({2, 1}, {-2, -2}));
+  EXPECT_EQ(RunKernel(kLinear, {{"x", Int8({2, 3}, {1, 2, 3, 4, 5, 6})}, {"w", Int32({1, 3}, {1, 0, -1})}}, "z")
+                .status()
+                .message(),
+            "kernel_runner: the graph has no value 'z'");
+  EXPECT_THAT(
+      RunKernel(kLinear, {{"x", Int8({2, 2}, {1, 2, 3, 4})}, {"w", Int32({1, 3}, {1, 0, -1})}}, "y").status().message(),
+      HasSubstr("input x has 2 features"));
+}
+
 TEST(KernelRunnerTest, GradientRunsTheRuleAndTheEmittedOps) {
   KernelRunner r = Linear();
   absl::StatusOr<Gradients> g = r.Gradient("y", Int32({2, 1}, {1, -1}));  // runs the forward first
@@ -38,8 +52,8 @@ TEST(KernelRunnerTest, GradientRunsTheRuleAndTheEmittedOps) {
   EXPECT_THAT(g->EmittedOps(), ElementsAre("LinearInputGrad", "LinearWeightGrad"));
   EXPECT_THAT(g->emitted[0].in(), ElementsAre("y/grad", "w"));
   EXPECT_EQ(g->emitted[0].out(0), "y/dx");
-  EXPECT_EQ(g->Of("x"), Int32({2, 3}, {1, 0, -1, -1, 0, 1}));      // dz·w
-  EXPECT_EQ(g->Of("w"), Int32({1, 3}, {1 - 4, 2 - 5, 3 - 6}));    // dzᵀ·x
+  EXPECT_EQ(g->Of("x"), Int32({2, 3}, {1, 0, -1, -1, 0, 1}));   // dz·w
+  EXPECT_EQ(g->Of("w"), Int32({1, 3}, {1 - 4, 2 - 5, 3 - 6}));  // dzᵀ·x
   EXPECT_TRUE(g->Of("nope").empty());
 }
 
@@ -79,7 +93,8 @@ TEST(KernelRunnerTest, GraphBuilderErrorsComeBackFromCreate) {
               HasSubstr("input 'w' ('w') has dtype int8, expected int32"));
   EXPECT_THAT(KernelRunner::Create(R"(op: "Scale" in: "z" out: "s")", {{"z", Int32({1}, {1})}}).status().message(),
               HasSubstr("missing required attribute 'divisor'"));
-  EXPECT_THAT(KernelRunner::Create(R"(op: "Linear" in: "x" out: )", {}).status().message(), HasSubstr("kernel_runner:1:"));
+  EXPECT_THAT(KernelRunner::Create(R"(op: "Linear" in: "x" out: )", {}).status().message(),
+              HasSubstr("kernel_runner:1:"));
   EXPECT_EQ(KernelRunner::Create(R"(op: "Nope" in: "x" out: "y")", {{"x", Int8({1}, {1})}}).status().code(),
             absl::StatusCode::kNotFound);
 }
@@ -97,16 +112,18 @@ TEST(KernelRunnerTest, GradientErrors) {
                          .value();
   absl::Status s = sgd.Gradient("w1", Int32({1}, {1})).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(s.message(),
-            "kernel_runner:1: node 'w1' (IntegerSGD): op 'IntegerSGD' has no gradient rule (it is declared NoGradient)");
+  EXPECT_EQ(
+      s.message(),
+      "kernel_runner:1: node 'w1' (IntegerSGD): op 'IntegerSGD' has no gradient rule (it is declared NoGradient)");
   EXPECT_EQ(sgd.LossGradient().status().code(), absl::StatusCode::kInvalidArgument);
 
   KernelRunner r = Linear();
   EXPECT_EQ(r.Gradient("z", Int32({2, 1}, {1, 1})).status().message(),
             "kernel_runner:1: node 'y' (Linear): the node has no output 'z'");
   // A delta of the wrong shape reaches the emitted op's shape function.
-  EXPECT_EQ(r.Gradient("y", Int32({2, 2}, {1, 1, 1, 1})).status().message(),
-            "kernel_runner (backward): node 'y/dx' (LinearInputGrad): delta dz and weight w disagree on the output size");
+  EXPECT_EQ(
+      r.Gradient("y", Int32({2, 2}, {1, 1, 1, 1})).status().message(),
+      "kernel_runner (backward): node 'y/dx' (LinearInputGrad): delta dz and weight w disagree on the output size");
 }
 
 TEST(KernelRunnerTest, TensorBuildersRejectWrongCountsAndRanges) {
