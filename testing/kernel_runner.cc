@@ -136,6 +136,12 @@ Tensor Int16(const Shape& shape, const std::vector<int64_t>& values) { return Ma
 Tensor Int32(const Shape& shape, const std::vector<int64_t>& values) { return MakeTensor(kInt32, shape, values); }
 Tensor Int64(const Shape& shape, const std::vector<int64_t>& values) { return MakeTensor(kInt64, shape, values); }
 
+std::vector<int64_t> Values(const Tensor& t) {
+  std::vector<int64_t> values(t.empty() ? 0 : t.size());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = t.Get(static_cast<int64_t>(i));
+  return values;
+}
+
 bool operator==(const Tensor& a, const Tensor& b) { return a.Equals(b); }
 
 void PrintTo(const Tensor& t, std::ostream* os) {
@@ -143,9 +149,7 @@ void PrintTo(const Tensor& t, std::ostream* os) {
     *os << "<no tensor>";
     return;
   }
-  std::vector<int64_t> values(t.size());
-  for (int64_t i = 0; i < t.size(); ++i) values[i] = t.Get(i);
-  *os << DTypeName(t.dtype()) << " " << ShapeString(t.shape()) << " {" << absl::StrJoin(values, ", ") << "}";
+  *os << DTypeName(t.dtype()) << " " << ShapeString(t.shape()) << " {" << absl::StrJoin(Values(t), ", ") << "}";
 }
 
 const Tensor& Gradients::Of(const std::string& name) const {

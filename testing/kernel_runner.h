@@ -48,6 +48,9 @@ Tensor Int16(const Shape& shape, const std::vector<int64_t>& values);
 Tensor Int32(const Shape& shape, const std::vector<int64_t>& values);
 Tensor Int64(const Shape& shape, const std::vector<int64_t>& values);
 
+// The elements of t widened to int64, row-major (for gmock's ElementsAre).
+std::vector<int64_t> Values(const Tensor& t);
+
 // Same dtype, shape and bytes; with PrintTo, EXPECT_EQ on tensors shows both sides in full.
 bool operator==(const Tensor& a, const Tensor& b);
 inline bool operator!=(const Tensor& a, const Tensor& b) { return !(a == b); }

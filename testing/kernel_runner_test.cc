@@ -133,6 +133,11 @@ TEST(KernelRunnerTest, TensorBuildersRejectWrongCountsAndRanges) {
   EXPECT_EQ(Int64({}, {-5}).size(), 1);
 }
 
+TEST(KernelRunnerTest, ValuesWidenEveryElement) {
+  EXPECT_THAT(Values(Int8({2, 2}, {-128, 127, 0, -1})), ElementsAre(-128, 127, 0, -1));
+  EXPECT_THAT(Values(Tensor()), IsEmpty());
+}
+
 TEST(KernelRunnerTest, PrintsTensorsInFull) {
   std::ostringstream os;
   PrintTo(Int32({2, 2}, {1, -2, 3, -4}), &os);
