@@ -14,7 +14,8 @@ namespace {
 absl::Status ConvBlockGradShape(ShapeContext& ctx) {
   for (int i = 0; i < 5; ++i) RETURN_IF_ERROR(RequireRank(ctx, i, 4, "every input"));
   RETURN_IF_ERROR(CheckAlphaInv(ctx));
-  ASSIGN_OR_RETURN(const kernels::ConvDims conv, CheckedConvDims(ctx, ctx.input(3).shape, ctx.input(4).shape, "conv_pad"));
+  ASSIGN_OR_RETURN(const kernels::ConvDims conv,
+                   CheckedConvDims(ctx, ctx.input(3).shape, ctx.input(4).shape, "conv_pad"));
   RETURN_IF_ERROR(RequireShape(ctx, 1, {conv.B, conv.F, conv.Ho(), conv.Wo()}, "block output a"));
   RETURN_IF_ERROR(RequireSameShape(ctx, 1, 2, "block output a", "activation input s"));
   ASSIGN_OR_RETURN(const kernels::PoolDims pool, CheckedPoolDims(ctx, ctx.input(1).shape));
