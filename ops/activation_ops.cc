@@ -7,8 +7,7 @@ namespace nitro {
 namespace {
 
 absl::Status ScaleShape(ShapeContext& ctx) {
-  const int64_t divisor = ctx.attrs().GetInt("divisor");
-  if (divisor <= 0) return ctx.Error(absl::StrCat("divisor must be positive (256·fan_in), got ", divisor));
+  RETURN_IF_ERROR(CheckPositive(ctx, "divisor", "256·fan_in"));
   ctx.set_output(0, kInt8, ctx.input(0).shape);
   return absl::OkStatus();
 }
@@ -25,16 +24,8 @@ absl::Status ScaleGrad(GradContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status CheckAlpha(const ShapeContext& ctx) {
-  const int64_t alpha = ctx.attrs().GetInt("alpha_inv");
-  if (kernels::NitroReluMeanCorrection(alpha) == 0) {
-    return ctx.Error(absl::StrCat("alpha_inv must be one of 3, 4, 5, 7, 8, 10, 15, 16, 20; got ", alpha));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status NitroReluShape(ShapeContext& ctx) {
-  RETURN_IF_ERROR(CheckAlpha(ctx));
+  RETURN_IF_ERROR(CheckAlphaInv(ctx));
   ctx.set_output(0, kInt8, ctx.input(0).shape);
   return absl::OkStatus();
 }
@@ -53,7 +44,7 @@ absl::Status NitroReluGradRule(GradContext& ctx) {
 }
 
 absl::Status NitroReluGradShape(ShapeContext& ctx) {
-  RETURN_IF_ERROR(CheckAlpha(ctx));
+  RETURN_IF_ERROR(CheckAlphaInv(ctx));
   RETURN_IF_ERROR(RequireSameShape(ctx, 0, 1, "delta da", "input s"));
   ctx.set_output(0, kInt32, ctx.input(0).shape);
   return absl::OkStatus();

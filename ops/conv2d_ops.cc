@@ -13,31 +13,19 @@ namespace {
 
 const std::vector<DType> kActs = {kInt8, kInt16, kInt32};
 
-kernels::ConvDims Dims(const Shape& x, const Shape& w, int64_t pad) {
-  return {x[0], x[1], x[2], x[3], w[0], w[2], w[3], pad};
-}
-
 // x [B, C, H, W], w [F, C, KH, KW] -> z [B, F, H+2p-KH+1, W+2p-KW+1] int32.
 absl::Status Conv2DShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireRank(ctx, 0, 4, "input x"));
   RETURN_IF_ERROR(RequireRank(ctx, 1, 4, "weight w"));
-  const Shape& x = ctx.input(0).shape;
-  const Shape& w = ctx.input(1).shape;
-  const int64_t pad = ctx.attrs().GetInt("pad");
-  if (pad < 0 || pad > 16) return ctx.Error(absl::StrCat("pad must be in [0, 16], got ", pad));
-  if (x[1] != w[1]) {
-    return ctx.Error(absl::StrCat("input x has ", x[1], " channels but weight w ", ShapeString(w), " expects ", w[1]));
-  }
-  const auto d = Dims(x, w, pad);
-  if (d.Ho() <= 0 || d.Wo() <= 0) return ctx.Error("the kernel is larger than the padded input");
-  ctx.set_output(0, kInt32, {x[0], w[0], d.Ho(), d.Wo()});
+  ASSIGN_OR_RETURN(const kernels::ConvDims d, CheckedConvDims(ctx, ctx.input(0).shape, ctx.input(1).shape));
+  ctx.set_output(0, kInt32, {d.B, d.F, d.Ho(), d.Wo()});
   return absl::OkStatus();
 }
 
 absl::Status Conv2DKernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);
-  const auto d = Dims(x.shape(), w.shape(), ctx.attrs().GetInt("pad"));
+  const kernels::ConvDims d = ConvDimsOf(x.shape(), w.shape(), ctx.attrs().GetInt("pad"));
   DispatchDType(x.dtype(), [&](auto t) {
     using X = decltype(t);
     if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
@@ -73,11 +61,8 @@ absl::Status Conv2DWeightGradShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireRank(ctx, 0, 4, "delta dz"));
   RETURN_IF_ERROR(RequireRank(ctx, 1, 4, "input x"));
   RETURN_IF_ERROR(RequireRank(ctx, 2, 4, "weight w"));
-  const auto d = Dims(ctx.input(1).shape, ctx.input(2).shape, ctx.attrs().GetInt("pad"));
-  const Shape want = {d.B, d.F, d.Ho(), d.Wo()};
-  if (ctx.input(0).shape != want) {
-    return ctx.Error(absl::StrCat("delta dz has shape ", ShapeString(ctx.input(0).shape), ", expected ", ShapeString(want)));
-  }
+  ASSIGN_OR_RETURN(const kernels::ConvDims d, CheckedConvDims(ctx, ctx.input(1).shape, ctx.input(2).shape));
+  RETURN_IF_ERROR(RequireShape(ctx, 0, {d.B, d.F, d.Ho(), d.Wo()}, "delta dz"));
   ctx.set_output(0, kInt32, ctx.input(2).shape);
   return absl::OkStatus();
 }
@@ -85,7 +70,7 @@ absl::Status Conv2DWeightGradShape(ShapeContext& ctx) {
 absl::Status Conv2DWeightGradKernel(KernelContext& ctx) {
   const Tensor& dz = ctx.input(0);
   const Tensor& x = ctx.input(1);
-  const auto d = Dims(x.shape(), ctx.input(2).shape(), ctx.attrs().GetInt("pad"));
+  const kernels::ConvDims d = ConvDimsOf(x.shape(), ctx.input(2).shape(), ctx.attrs().GetInt("pad"));
   DispatchDType(dz.dtype(), [&](auto td) {
     using D = decltype(td);
     DispatchDType(x.dtype(), [&](auto tx) {
@@ -107,18 +92,15 @@ absl::Status Conv2DInputGradShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireRank(ctx, 0, 4, "delta dz"));
   RETURN_IF_ERROR(RequireRank(ctx, 1, 4, "weight w"));
   RETURN_IF_ERROR(RequireRank(ctx, 2, 4, "input x"));
-  const auto d = Dims(ctx.input(2).shape, ctx.input(1).shape, ctx.attrs().GetInt("pad"));
-  const Shape want = {d.B, d.F, d.Ho(), d.Wo()};
-  if (ctx.input(0).shape != want) {
-    return ctx.Error(absl::StrCat("delta dz has shape ", ShapeString(ctx.input(0).shape), ", expected ", ShapeString(want)));
-  }
+  ASSIGN_OR_RETURN(const kernels::ConvDims d, CheckedConvDims(ctx, ctx.input(2).shape, ctx.input(1).shape));
+  RETURN_IF_ERROR(RequireShape(ctx, 0, {d.B, d.F, d.Ho(), d.Wo()}, "delta dz"));
   ctx.set_output(0, kInt32, ctx.input(2).shape);
   return absl::OkStatus();
 }
 
 absl::Status Conv2DInputGradKernel(KernelContext& ctx) {
   const Tensor& dz = ctx.input(0);
-  const auto d = Dims(ctx.input(2).shape(), ctx.input(1).shape(), ctx.attrs().GetInt("pad"));
+  const kernels::ConvDims d = ConvDimsOf(ctx.input(2).shape(), ctx.input(1).shape(), ctx.attrs().GetInt("pad"));
   DispatchDType(dz.dtype(), [&](auto td) {
     using D = decltype(td);
     kernels::Conv2DInputGrad(dz.data<D>(), ctx.input(1).data<int32_t>(), ctx.output(0).data<int32_t>(), d);

@@ -13,30 +13,14 @@ namespace {
 // Inputs: dy [B,F,Ho,Wo] (pooled-output gradient), a and s [B,F,Hc,Wc] int8, x [B,C,H,W], w [F,C,KH,KW].
 absl::Status ConvBlockGradShape(ShapeContext& ctx) {
   for (int i = 0; i < 5; ++i) RETURN_IF_ERROR(RequireRank(ctx, i, 4, "every input"));
+  RETURN_IF_ERROR(CheckAlphaInv(ctx));
+  ASSIGN_OR_RETURN(const kernels::ConvDims conv,
+                   CheckedConvDims(ctx, ctx.input(3).shape, ctx.input(4).shape, "conv_pad"));
+  RETURN_IF_ERROR(RequireShape(ctx, 1, {conv.B, conv.F, conv.Ho(), conv.Wo()}, "block output a"));
   RETURN_IF_ERROR(RequireSameShape(ctx, 1, 2, "block output a", "activation input s"));
-  const Shape& a = ctx.input(1).shape;
-  const Shape& x = ctx.input(3).shape;
-  const Shape& w = ctx.input(4).shape;
-  const auto k = ctx.attrs().GetInts("kernel");
-  const auto p = ctx.attrs().GetInts("pad");
-  const int64_t cpad = ctx.attrs().GetInt("conv_pad");
-  if (k.size() != 2 || p.size() != 2 || k[0] <= 0 || k[1] <= 0 || k[0] > (1 << 20) || k[1] > (1 << 20) || p[0] < 0 ||
-      p[1] < 0 || p[0] > k[0] / 2 || p[1] > k[1] / 2) {
-    return ctx.Error("kernel and pad must be valid max-pool sizes (height, width)");
-  }
-  if (kernels::NitroReluMeanCorrection(ctx.attrs().GetInt("alpha_inv")) == 0) return ctx.Error("unsupported alpha_inv");
-  if (cpad < 0 || cpad > 16) return ctx.Error("conv_pad must be in [0, 16]");
-  const kernels::ConvDims c{x[0], x[1], x[2], x[3], w[0], w[2], w[3], cpad};
-  if (a[0] != x[0] || a[1] != w[0] || a[2] != c.Ho() || a[3] != c.Wo() || x[1] != w[1]) {
-    return ctx.Error("the block output, conv input and weight shapes do not fit one convolution");
-  }
-  const kernels::PoolDims pd{a[0], a[1], a[2], a[3], k[0], k[1], p[0], p[1]};
-  if (a[2] + 2 * p[0] < k[0] || a[3] + 2 * p[1] < k[1]) return ctx.Error("the pooling window is larger than the input");
-  const Shape want = {a[0], a[1], pd.Ho(), pd.Wo()};
-  if (ctx.input(0).shape != want) {
-    return ctx.Error(absl::StrCat("delta dy has shape ", ShapeString(ctx.input(0).shape), ", expected ", ShapeString(want)));
-  }
-  ctx.set_output(0, kInt32, w);
+  ASSIGN_OR_RETURN(const kernels::PoolDims pool, CheckedPoolDims(ctx, ctx.input(1).shape));
+  RETURN_IF_ERROR(RequireShape(ctx, 0, {pool.B, pool.C, pool.Ho(), pool.Wo()}, "delta dy"));
+  ctx.set_output(0, kInt32, ctx.input(4).shape);
   return absl::OkStatus();
 }
 
@@ -45,10 +29,8 @@ absl::Status ConvBlockGradKernel(KernelContext& ctx) {
   const Tensor& a = ctx.input(1);
   const Tensor& x = ctx.input(3);
   const Tensor& w = ctx.input(4);
-  const auto k = ctx.attrs().GetInts("kernel");
-  const auto p = ctx.attrs().GetInts("pad");
-  const kernels::PoolDims pool{a.dim(0), a.dim(1), a.dim(2), a.dim(3), k[0], k[1], p[0], p[1]};
-  const kernels::ConvDims conv{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), ctx.attrs().GetInt("conv_pad")};
+  const kernels::PoolDims pool = PoolDimsOf(a.shape(), ctx.attrs());
+  const kernels::ConvDims conv = ConvDimsOf(x.shape(), w.shape(), ctx.attrs().GetInt("conv_pad"));
   DispatchDType(dy.dtype(), [&](auto td) {
     using D = decltype(td);
     DispatchDType(x.dtype(), [&](auto tx) {

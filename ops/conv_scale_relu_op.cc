@@ -1,6 +1,7 @@
 // Op declaration of ConvScaleRelu: a conv block's forward layers fused — Conv2D, NITRO Scaling and
 // NITRO-ReLU — computed a few images at a time, so the full int32 accumulator z is never stored.
-// passes/fuse_conv_block_forward emits it; the results equal the three separate ops bit for bit.
+// passes/fuse_conv_block (FuseConvBlockForwards) emits it; the results equal the three separate ops
+// bit for bit.
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -19,24 +20,18 @@ namespace {
 absl::Status ConvScaleReluShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireRank(ctx, 0, 4, "input x"));
   RETURN_IF_ERROR(RequireRank(ctx, 1, 4, "weight w"));
-  const Shape& x = ctx.input(0).shape;
-  const Shape& w = ctx.input(1).shape;
-  const int64_t pad = ctx.attrs().GetInt("pad");
-  if (pad < 0 || pad > 16) return ctx.Error("pad must be in [0, 16]");
-  if (x[1] != w[1]) return ctx.Error("input channels and weight channels differ");
-  if (ctx.attrs().GetInt("divisor") <= 0) return ctx.Error("divisor must be positive");
-  if (kernels::NitroReluMeanCorrection(ctx.attrs().GetInt("alpha_inv")) == 0) return ctx.Error("unsupported alpha_inv");
-  const kernels::ConvDims d{x[0], x[1], x[2], x[3], w[0], w[2], w[3], pad};
-  if (d.Ho() <= 0 || d.Wo() <= 0) return ctx.Error("the kernel is larger than the padded input");
-  ctx.set_output(0, kInt8, {x[0], w[0], d.Ho(), d.Wo()});
-  ctx.set_output(1, kInt8, {x[0], w[0], d.Ho(), d.Wo()});
+  ASSIGN_OR_RETURN(const kernels::ConvDims d, CheckedConvDims(ctx, ctx.input(0).shape, ctx.input(1).shape));
+  RETURN_IF_ERROR(CheckPositive(ctx, "divisor", "256·fan_in"));
+  RETURN_IF_ERROR(CheckAlphaInv(ctx));
+  ctx.set_output(0, kInt8, {d.B, d.F, d.Ho(), d.Wo()});
+  ctx.set_output(1, kInt8, {d.B, d.F, d.Ho(), d.Wo()});
   return absl::OkStatus();
 }
 
 absl::Status ConvScaleReluKernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);
-  const kernels::ConvDims d{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), ctx.attrs().GetInt("pad")};
+  const kernels::ConvDims d = ConvDimsOf(x.shape(), w.shape(), ctx.attrs().GetInt("pad"));
   const int64_t per_image_in = d.C * d.H * d.W;
   const int64_t per_image_out = d.F * d.Ho() * d.Wo();
   // A few images at a time: about 4096 output pixels per chunk.

@@ -6,11 +6,16 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "base/check.h"
+
 namespace nitro {
 
 // trunc(n / d): rounds toward zero, exactly C/C++ signed division (spec §1.1). d != 0; every call
 // site in the spec divides by a positive integer.
-inline int64_t TruncDiv(int64_t n, int64_t d) { return n / d; }
+inline int64_t TruncDiv(int64_t n, int64_t d) {
+  NITRO_DCHECK(d != 0);
+  return n / d;
+}
 
 // Reduces v modulo 2^N into the signed N-bit range (two's complement), like a C cast to intN_t.
 template <typename T>
@@ -31,6 +36,18 @@ inline uint32_t MacU32(uint32_t acc, int32_t a, int32_t b) {
 }
 inline int32_t FromU32(uint32_t v) { return static_cast<int32_t>(v); }
 
+// acc[i] = acc[i] + a·v[i] modulo 2^32 for i in [0, n): one scaled row added to a uint32
+// accumulator row, the inner loop of every scatter-form kernel (a delta times an input or weight
+// row). v[i] is converted to int32 like MacU32's argument (exactly, for the int8/int16/int32 rows
+// the kernels pass); the loop vectorises.
+template <typename T>
+inline void MacRowU32(uint32_t* acc, int32_t a, const T* v, int64_t n) {
+  static_assert(std::is_integral_v<T>);
+  NITRO_DCHECK(n >= 0);
+  NITRO_DCHECK(n == 0 || (acc != nullptr && v != nullptr));
+  for (int64_t i = 0; i < n; ++i) acc[i] = MacU32(acc[i], a, static_cast<int32_t>(v[i]));
+}
+
 // trunc(n / d) for int32 n and a fixed divisor 1 <= d < 2^31, by multiplication with a rounded-up
 // reciprocal: with 2^(l-1) < d <= 2^l, s = 31 + l and m = ceil(2^s / d) (at most 2^32 + 1),
 // floor(|n|·m / 2^s) = floor(|n| / d) for every |n| <= 2^31, because the error term
@@ -38,6 +55,7 @@ inline int32_t FromU32(uint32_t v) { return static_cast<int32_t>(v); }
 class TruncDivider {
  public:
   explicit TruncDivider(int64_t d) : d_(d) {
+    NITRO_DCHECK(d >= 1 && d <= INT32_MAX);
     int l = 0;
     while ((int64_t{1} << l) < d) ++l;
     shift_ = 31 + l;

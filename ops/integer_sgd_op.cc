@@ -11,7 +11,7 @@ namespace {
 absl::Status SgdShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireSameShape(ctx, 0, 1, "weight w", "gradient g"));
   if (!ctx.input(2).shape.empty()) return ctx.Error("lr_inv must be a scalar (shape [])");
-  if (ctx.attrs().GetInt("amp") <= 0) return ctx.Error("amp must be positive");
+  RETURN_IF_ERROR(CheckPositive(ctx, "amp"));
   if (ctx.attrs().GetInt("decay_inv") < 0) return ctx.Error("decay_inv must be >= 0 (0 disables decay)");
   ctx.set_output(0, kInt32, ctx.input(0).shape);
   return absl::OkStatus();

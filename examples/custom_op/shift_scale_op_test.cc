@@ -1,77 +1,56 @@
-// Tests of the custom-op example: ShiftScale's shape errors, exact kernel values, its gradient rule
-// in a derived training graph, and end-to-end training of the example model on synthetic data.
+// Tests of the custom-op example: ShiftScale's shape errors, exact kernel values and gradient rule
+// through the test-only kernel runner (//testing:kernel_runner), the rule in the derived training
+// graph of the example model, and end-to-end training of that model on synthetic data.
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "dataset/datasets.h"
 #include "gmock/gmock.h"
 #include "graph/graph.h"
 #include "graph/loader.h"
 #include "graph/op_registry.h"
 #include "gtest/gtest.h"
 #include "passes/local_gradient.h"
-#include "dataset/datasets.h"
 #include "random/default_random.h"
-#include "train/param_init.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
+#include "testing/kernel_runner.h"
+#include "train/param_init.h"
 #include "train/trainer.h"
 
 namespace nitro {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr char kModelPath[] = "examples/custom_op/model.pbtxt";
-constexpr int32_t kMin32 = std::numeric_limits<int32_t>::min();
-constexpr int32_t kMax32 = std::numeric_limits<int32_t>::max();
+constexpr int64_t kMin32 = std::numeric_limits<int32_t>::min();
+constexpr int64_t kMax32 = std::numeric_limits<int32_t>::max();
 
 // ---- helpers -------------------------------------------------------------------------------
 
-// Validates a model written inline; returns BuildGraph's error message ("" when it is valid).
-std::string BuildText(const std::string& text) {
-  auto parsed = ParseModelText(text, "t.pbtxt");
-  if (!parsed.ok()) return std::string(parsed.status().message());
-  BuildOptions o;
-  o.source = "t.pbtxt";
-  o.node_lines = parsed->node_lines;
-  return std::string(BuildGraph(parsed->model, o).status().message());
+// The ShiftScale node as the kernel runner reads it: z -> s, with `attrs` appended.
+std::string ShiftScaleNode(const std::string& attrs) {
+  return absl::StrCat(R"(op: "ShiftScale" in: "z" out: "s" )", attrs);
+}
+std::string Shift(int64_t shift) { return absl::StrCat(R"(attr { name: "shift" i: )", shift, " }"); }
+
+// ShiftScale's kernel on one row of z.
+std::vector<int64_t> ShiftScale(const std::vector<int64_t>& z, int64_t shift) {
+  absl::StatusOr<Tensor> s =
+      RunKernel(ShiftScaleNode(Shift(shift)), {{"z", Int32({static_cast<int64_t>(z.size())}, z)}}, "s");
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? Values(*s) : std::vector<int64_t>{};
 }
 
-Tensor Int32Tensor(const std::vector<int32_t>& v) {
-  Tensor t(kInt32, {1, static_cast<int64_t>(v.size())});
-  for (size_t i = 0; i < v.size(); ++i) t.Set(static_cast<int64_t>(i), v[i]);
-  return t;
-}
-
-std::vector<int64_t> Values(const Tensor& t) {
-  std::vector<int64_t> v;
-  for (int64_t i = 0; i < t.size(); ++i) v.push_back(t.Get(i));
-  return v;
-}
-
-// Runs the registered kernel of `op` on `inputs` (attributes given in full) into a fresh output
-// of `out_dtype` with the shape of the last input.
-Tensor RunKernel(const std::string& op, const std::vector<const Tensor*>& inputs, std::vector<proto::Attr> attrs,
-                 DType out_dtype) {
-  const OpDef* def = OpRegistry::Global().Find(op);
-  EXPECT_NE(def, nullptr) << op;
-  Tensor out(out_dtype, inputs.back()->shape());
-  AttrView view(std::move(attrs));
-  KernelContext ctx(inputs, {&out}, &view, /*training=*/true, /*rng=*/nullptr);
-  absl::Status s = def->kernel()(ctx);
-  EXPECT_TRUE(s.ok()) << s;
-  return out;
-}
-
-std::vector<int64_t> ShiftScale(const std::vector<int32_t>& z, int64_t shift) {
-  Tensor in = Int32Tensor(z);
-  return Values(RunKernel("ShiftScale", {&in}, {IntAttr("shift", shift), StringAttr("backward", "mask")}, kInt8));
+// The graph builder's (or the shape function's) message for a ShiftScale node over z.
+std::string ShiftScaleError(const std::string& attrs, const Tensor& z) {
+  return std::string(KernelRunner::Create(ShiftScaleNode(attrs), {{"z", z}}).status().message());
 }
 
 const proto::Node* FindNode(const proto::Model& m, const std::string& name) {
@@ -96,45 +75,35 @@ TEST(ShiftScaleOpTest, RegistersCleanly) {
 }
 
 TEST(ShiftScaleOpTest, ShapeFunctionInfersInt8OfTheSameShape) {
-  auto parsed = ParseModelText(R"(
-input { name: "z" dtype: INT32 shape: [3, 5] }
-node { op: "ShiftScale" in: "z" out: "s" attr { name: "shift" i: 7 } })",
-                               "t.pbtxt");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
-  BuildOptions o;
-  o.batch_size = 4;
-  auto g = BuildGraph(parsed->model, o);
-  ASSERT_TRUE(g.ok()) << g.status();
-  EXPECT_EQ(g->value("s").type.dtype, kInt8);
-  EXPECT_EQ(g->value("s").type.shape, (Shape{4, 3, 5}));
+  absl::StatusOr<KernelRunner> r =
+      KernelRunner::Create(ShiftScaleNode(Shift(7)), {{"z", Int32({4, 3, 5}, std::vector<int64_t>(60, 1))}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->Output("s").dtype(), kInt8);
+  EXPECT_EQ(r->Output("s").shape(), (Shape{4, 3, 5}));
 }
 
 TEST(ShiftScaleOpTest, ShapeFunctionErrors) {
-  const std::string z = "input { name: \"z\" dtype: INT32 shape: [4] }\n";
-  auto shift_scale = [&](const std::string& attrs) {
-    return BuildText(absl::StrCat(z, "node { op: \"ShiftScale\" in: \"z\" out: \"s\" ", attrs, " }"));
-  };
-  EXPECT_THAT(shift_scale("attr { name: \"shift\" i: -1 }"),
-              HasSubstr("t.pbtxt:2: node 's' (ShiftScale): shift must be in [0, 31] (the divisor is 2^shift), got -1"));
-  EXPECT_THAT(shift_scale("attr { name: \"shift\" i: 32 }"), HasSubstr("shift must be in [0, 31]"));
-  EXPECT_THAT(shift_scale("attr { name: \"shift\" i: 4 } attr { name: \"backward\" s: \"clip\" }"),
+  const Tensor z = Int32({4}, {1, 2, 3, 4});
+  EXPECT_EQ(ShiftScaleError(Shift(-1), z),
+            "kernel_runner:1: node 's' (ShiftScale): shift must be in [0, 31] (the divisor is 2^shift), got -1");
+  EXPECT_THAT(ShiftScaleError(Shift(32), z), HasSubstr("shift must be in [0, 31]"));
+  EXPECT_THAT(ShiftScaleError(Shift(4) + R"( attr { name: "backward" s: "clip" })", z),
               HasSubstr("backward must be \"mask\" or \"identity\", got \"clip\""));
-  // Declared attributes are checked by the graph builder before the shape function runs.
-  EXPECT_THAT(shift_scale(""), HasSubstr("missing required attribute 'shift'"));
-  EXPECT_THAT(shift_scale("attr { name: \"shift\" s: \"4\" }"), HasSubstr("attribute 'shift' must be of type int"));
-  EXPECT_THAT(BuildText("input { name: \"z\" dtype: INT8 shape: [4] }\n"
-                        "node { op: \"ShiftScale\" in: \"z\" out: \"s\" attr { name: \"shift\" i: 4 } }"),
+  // Declared attributes and input dtypes are checked by the graph builder before the shape function runs.
+  EXPECT_THAT(ShiftScaleError("", z), HasSubstr("missing required attribute 'shift'"));
+  EXPECT_THAT(ShiftScaleError(R"(attr { name: "shift" s: "4" })", z),
+              HasSubstr("attribute 'shift' must be of type int"));
+  EXPECT_THAT(ShiftScaleError(Shift(4), Int8({4}, {1, 2, 3, 4})),
               HasSubstr("input 'z' ('z') has dtype int8, expected int32"));
   // ShiftScaleGrad: the delta and the forward input must match.
-  const std::string mismatch = BuildText(
-      "input { name: \"ds\" dtype: INT32 shape: [4] }\n"
-      "input { name: \"z\" dtype: INT32 shape: [5] }\n"
-      "node { op: \"ShiftScaleGrad\" in: [\"ds\", \"z\"] out: \"dz\" attr { name: \"shift\" i: 4 } }");
-  EXPECT_THAT(mismatch, HasSubstr("node 'dz' (ShiftScaleGrad): delta ds"));
-  EXPECT_THAT(mismatch, HasSubstr("must have the same shape"));
-  EXPECT_THAT(BuildText("input { name: \"ds\" dtype: INT8 shape: [4] }\n"
-                        "input { name: \"z\" dtype: INT32 shape: [4] }\n"
-                        "node { op: \"ShiftScaleGrad\" in: [\"ds\", \"z\"] out: \"dz\" attr { name: \"shift\" i: 40 } }"),
+  const std::string grad = absl::StrCat(R"(op: "ShiftScaleGrad" in: "ds" in: "z" out: "dz" )", Shift(4));
+  EXPECT_EQ(
+      KernelRunner::Create(grad, {{"ds", Int32({5}, {1, 2, 3, 4, 5})}, {"z", z}}).status().message(),
+      "kernel_runner:1: node 'dz' (ShiftScaleGrad): delta ds [5] and forward input z [4] must have the same shape");
+  EXPECT_THAT(KernelRunner::Create(absl::StrCat(R"(op: "ShiftScaleGrad" in: "ds" in: "z" out: "dz" )", Shift(40)),
+                                   {{"ds", Int8({4}, {1, 2, 3, 4})}, {"z", z}})
+                  .status()
+                  .message(),
               HasSubstr("shift must be in [0, 31]"));
 }
 
@@ -149,7 +118,8 @@ TEST(ShiftScaleKernelTest, RoundsTowardZeroAndSaturatesSymmetrically) {
   // Saturation: 127·16 = 2032 is the last exact value; 2047 truncates to 127; 2048 -> 128 -> 127.
   // The negative side mirrors it and never yields -128.
   EXPECT_THAT(ShiftScale({2032, 2047, 2048, 100000, kMax32}, 4), ElementsAre(127, 127, 127, 127, 127));
-  EXPECT_THAT(ShiftScale({-2032, -2047, -2048, -2063, -100000, kMin32}, 4), ElementsAre(-127, -127, -127, -127, -127, -127));
+  EXPECT_THAT(ShiftScale({-2032, -2047, -2048, -2063, -100000, kMin32}, 4),
+              ElementsAre(-127, -127, -127, -127, -127, -127));
 }
 
 TEST(ShiftScaleKernelTest, ExtremeShifts) {
@@ -163,43 +133,66 @@ TEST(ShiftScaleKernelTest, ExtremeShifts) {
 }
 
 TEST(ShiftScaleKernelTest, BitIdenticalToScaleWithAPowerOfTwoDivisor) {
-  std::vector<int32_t> z = {0, 1, -1, kMin32, kMin32 + 1, kMax32, kMax32 - 1};
+  std::vector<int64_t> z = {0, 1, -1, kMin32, kMin32 + 1, kMax32, kMax32 - 1};
   for (int k = 0; k <= 31; ++k) {
     const int64_t p = int64_t{1} << k;
     for (int64_t d : {-1, 0, 1}) {
       for (int64_t sign : {-1, 1}) {
         const int64_t v = sign * p + d;
-        if (v >= kMin32 && v <= kMax32) z.push_back(static_cast<int32_t>(v));
+        if (v >= kMin32 && v <= kMax32) z.push_back(v);
       }
     }
   }
   DefaultRandom rng(5);
   for (int i = 0; i < 20000; ++i) z.push_back(static_cast<int32_t>(rng.NextU32()));
-  Tensor in = Int32Tensor(z);
+  const TensorMap in = {{"z", Int32({static_cast<int64_t>(z.size())}, z)}};
   for (int shift = 0; shift <= 31; ++shift) {
     SCOPED_TRACE(absl::StrCat("shift ", shift));
-    const Tensor shifted = RunKernel("ShiftScale", {&in}, {IntAttr("shift", shift), StringAttr("backward", "mask")}, kInt8);
-    const Tensor divided = RunKernel("Scale", {&in}, {IntAttr("divisor", int64_t{1} << shift)}, kInt8);
-    ASSERT_TRUE(shifted.Equals(divided));
+    absl::StatusOr<Tensor> shifted = RunKernel(ShiftScaleNode(Shift(shift)), in, "s");
+    absl::StatusOr<Tensor> divided = RunKernel(
+        absl::StrCat(R"(op: "Scale" in: "z" out: "s" attr { name: "divisor" i: )", int64_t{1} << shift, " }"), in, "s");
+    ASSERT_TRUE(shifted.ok() && divided.ok()) << shifted.status() << divided.status();
+    ASSERT_EQ(*shifted, *divided);
   }
 }
 
 TEST(ShiftScaleGradKernelTest, MasksWhereTheForwardClipSaturated) {
   // shift 4: the clip is inactive iff -127 <= trunc(z / 16) <= 127, i.e. -2047 <= z <= 2047.
-  const Tensor z = Int32Tensor({2032, 2047, 2048, -2047, -2048, 0, kMin32, kMax32});
-  const Tensor ds32 = Int32Tensor({5, -6, 7, 8, 9, -10, 11, 12});
-  EXPECT_THAT(Values(RunKernel("ShiftScaleGrad", {&ds32, &z}, {IntAttr("shift", 4)}, kInt32)),
-              ElementsAre(5, -6, 0, 8, 0, -10, 0, 0));
+  const Tensor z = Int32({8}, {2032, 2047, 2048, -2047, -2048, 0, kMin32, kMax32});
+  const std::string grad = absl::StrCat(R"(op: "ShiftScaleGrad" in: "ds" in: "z" out: "dz" )", Shift(4));
+  absl::StatusOr<Tensor> dz32 = RunKernel(grad, {{"ds", Int32({8}, {5, -6, 7, 8, 9, -10, 11, 12})}, {"z", z}}, "dz");
+  ASSERT_TRUE(dz32.ok()) << dz32.status();
+  EXPECT_EQ(*dz32, Int32({8}, {5, -6, 0, 8, 0, -10, 0, 0}));
   // An int8 delta is widened exactly; nothing is rescaled by 2^shift.
-  Tensor ds8(kInt8, {1, 8});
-  const std::vector<int64_t> e = {-128, 127, 1, -1, 100, -100, 3, 4};
-  for (int i = 0; i < 8; ++i) ds8.Set(i, e[i]);
-  const Tensor dz = RunKernel("ShiftScaleGrad", {&ds8, &z}, {IntAttr("shift", 4)}, kInt32);
-  EXPECT_EQ(dz.dtype(), kInt32);
-  EXPECT_THAT(Values(dz), ElementsAre(-128, 127, 0, -1, 0, -100, 0, 0));
+  absl::StatusOr<Tensor> dz8 =
+      RunKernel(grad, {{"ds", Int8({8}, {-128, 127, 1, -1, 100, -100, 3, 4})}, {"z", z}}, "dz");
+  ASSERT_TRUE(dz8.ok()) << dz8.status();
+  EXPECT_EQ(*dz8, Int32({8}, {-128, 127, 0, -1, 0, -100, 0, 0}));
 }
 
-// ---- the gradient rule in a derived training graph ------------------------------------------
+// ---- the gradient rule, on one node and in a derived training graph ---------------------------
+
+TEST(ShiftScaleGradRuleTest, MaskEmitsShiftScaleGradAndIdentityEmitsNothing) {
+  // shift 4: 2047 and -5 are inside the clip, 2048 and -2048 saturate.
+  const TensorMap z = {{"z", Int32({4}, {2047, 2048, -2048, -5})}};
+  const Tensor ds = Int32({4}, {1, 2, 3, 4});
+  absl::StatusOr<KernelRunner> mask = KernelRunner::Create(ShiftScaleNode(Shift(4)), z);
+  ASSERT_TRUE(mask.ok()) << mask.status();
+  absl::StatusOr<Gradients> masked = mask->Gradient("s", ds);
+  ASSERT_TRUE(masked.ok()) << masked.status();
+  EXPECT_THAT(masked->EmittedOps(), ElementsAre("ShiftScaleGrad"));
+  EXPECT_THAT(Inputs(masked->emitted[0]), ElementsAre("s/grad", "z"));
+  EXPECT_EQ(masked->emitted[0].out(0), "s/dz");
+  EXPECT_EQ(masked->Of("z"), Int32({4}, {1, 0, 0, 4}));
+
+  absl::StatusOr<KernelRunner> identity =
+      KernelRunner::Create(ShiftScaleNode(Shift(4) + R"( attr { name: "backward" s: "identity" })"), z);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  absl::StatusOr<Gradients> passed = identity->Gradient("s", ds);
+  ASSERT_TRUE(passed.ok()) << passed.status();
+  EXPECT_THAT(passed->emitted, IsEmpty());
+  EXPECT_EQ(passed->Of("z"), ds);
+}
 
 TEST(ShiftScaleGradRuleTest, DerivedGraphOfTheExampleModel) {
   auto fwd = LoadGraph(kModelPath);

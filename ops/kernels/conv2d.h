@@ -3,9 +3,11 @@
 #ifndef NITRO_OPS_KERNELS_CONV2D_H_
 #define NITRO_OPS_KERNELS_CONV2D_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "base/check.h"
 #include "ops/int_math.h"
 
 namespace nitro::kernels {
@@ -16,11 +18,22 @@ struct ConvDims {
   int64_t pad;         // zero padding on every side
   int64_t Ho() const { return H + 2 * pad - KH + 1; }
   int64_t Wo() const { return W + 2 * pad - KW + 1; }
+  // The precondition of every conv kernel: positive sizes (a batch may be empty), a non-negative
+  // pad, and a kernel no larger than the padded input (the op's shape function ensures all three).
+  bool Valid() const {
+    return B >= 0 && C > 0 && H > 0 && W > 0 && F > 0 && KH > 0 && KW > 0 && pad >= 0 && Ho() > 0 && Wo() > 0;
+  }
 };
+
+// Stores a uint32 accumulator (sums modulo 2^32) as the int32 values they stand for.
+inline void StoreU32(const uint32_t* acc, int32_t* out, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) out[t] = FromU32(acc[t]);
+}
 
 // z[m,f,i,j] = Σ_{c,k,l} w[f,c,k,l] · xpad[m,c,i+k,j+l]
 template <typename X>
 void Conv2DForward(const X* x, const int32_t* w, int32_t* z, const ConvDims& d) {
+  NITRO_DCHECK(d.Valid() && x != nullptr && w != nullptr && z != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   std::vector<uint32_t> acc(Ho * Wo);
   for (int64_t m = 0; m < d.B; ++m) {
@@ -38,15 +51,12 @@ void Conv2DForward(const X* x, const int32_t* w, int32_t* z, const ConvDims& d) 
               // Output columns j whose input column j + l - pad lies inside the image.
               const int64_t j0 = d.pad - l > 0 ? d.pad - l : 0;
               const int64_t j1 = d.W + d.pad - l < Wo ? d.W + d.pad - l : Wo;
-              const X* row = xc + y * d.W + (l - d.pad);
-              uint32_t* out = acc.data() + i * Wo;
-              for (int64_t j = j0; j < j1; ++j) out[j] = MacU32(out[j], wv, row[j]);
+              if (j1 > j0) MacRowU32(acc.data() + i * Wo + j0, wv, xc + y * d.W + (j0 + l - d.pad), j1 - j0);
             }
           }
         }
       }
-      int32_t* zf = z + (m * d.F + f) * Ho * Wo;
-      for (int64_t t = 0; t < Ho * Wo; ++t) zf[t] = FromU32(acc[t]);
+      StoreU32(acc.data(), z + (m * d.F + f) * Ho * Wo, Ho * Wo);
     }
   }
 }
@@ -56,6 +66,7 @@ void Conv2DForward(const X* x, const int32_t* w, int32_t* z, const ConvDims& d) 
 // scatter form is exact and skips most of the work.
 template <typename D, typename X>
 void Conv2DWeightGrad(const D* dz, const X* x, int32_t* g, const ConvDims& d) {
+  NITRO_DCHECK(d.Valid() && dz != nullptr && x != nullptr && g != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   const int64_t n = d.F * d.C * d.KH * d.KW;
   std::vector<uint32_t> acc(n, 0u);
@@ -83,7 +94,7 @@ void Conv2DWeightGrad(const D* dz, const X* x, int32_t* g, const ConvDims& d) {
       }
     }
   }
-  for (int64_t t = 0; t < n; ++t) g[t] = FromU32(acc[t]);
+  StoreU32(acc.data(), g, n);
 }
 
 // dx[m,c,y,x] = Σ_{f,k,l} w[f,c,k,l] · dz[m,f,y-k+pad,x-l+pad] (the transposed correlation).
@@ -91,6 +102,7 @@ void Conv2DWeightGrad(const D* dz, const X* x, int32_t* g, const ConvDims& d) {
 // with two convolutions.
 template <typename D>
 void Conv2DInputGrad(const D* dz, const int32_t* w, int32_t* dx, const ConvDims& d) {
+  NITRO_DCHECK(d.Valid() && dz != nullptr && w != nullptr && dx != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   std::vector<uint32_t> acc(d.B * d.C * d.H * d.W, 0u);
   for (int64_t m = 0; m < d.B; ++m) {
@@ -116,7 +128,7 @@ void Conv2DInputGrad(const D* dz, const int32_t* w, int32_t* dx, const ConvDims&
       }
     }
   }
-  for (size_t t = 0; t < acc.size(); ++t) dx[t] = FromU32(acc[t]);
+  StoreU32(acc.data(), dx, static_cast<int64_t>(acc.size()));
 }
 
 }  // namespace nitro::kernels

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/check.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/linear_avx2.h"
 
@@ -15,6 +16,7 @@ namespace nitro::kernels {
 // Returns false (having written nothing) when the fast path does not apply.
 template <typename X>
 bool Conv2DForwardIm2col(const X* x, const int32_t* w, int32_t* z, const ConvDims& d) {
+  NITRO_DCHECK(d.Valid() && x != nullptr && w != nullptr && z != nullptr);
   if (!HasAvx2Kernels()) return false;
   const int64_t Ho = d.Ho(), Wo = d.Wo(), HW = Ho * Wo;
   const int64_t K = d.C * d.KH * d.KW;

@@ -6,9 +6,12 @@
 #ifndef NITRO_OPS_KERNELS_CONV2D_SPARSE_GRAD_H_
 #define NITRO_OPS_KERNELS_CONV2D_SPARSE_GRAD_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "base/check.h"
+#include "ops/int_math.h"
 #include "ops/kernels/conv2d.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
@@ -18,6 +21,7 @@ namespace nitro::kernels {
 // x [B, C, H, W] copied into [B, H, W, C] order, so one input position's channels are contiguous.
 template <typename X>
 std::vector<X> ToChannelsLast(const X* x, const ConvDims& d) {
+  NITRO_DCHECK(d.Valid() && x != nullptr);
   std::vector<X> xt(d.B * d.H * d.W * d.C);
   for (int64_t m = 0; m < d.B; ++m) {
     for (int64_t c = 0; c < d.C; ++c) {
@@ -32,16 +36,15 @@ std::vector<X> ToChannelsLast(const X* x, const ConvDims& d) {
 // acc[k][l][c] += dv · xpad[c, i+k, j+l] for one output position (i, j) of one image, whose
 // channels-last input starts at xm: the contribution of one non-zero delta (modulo 2^32).
 template <typename X>
-inline void AddPatch(uint32_t* acc, uint32_t dv, const X* xm, int64_t i, int64_t j, const ConvDims& d) {
+inline void AddPatch(uint32_t* acc, int32_t dv, const X* xm, int64_t i, int64_t j, const ConvDims& d) {
+  NITRO_DCHECK(i >= 0 && i < d.Ho() && j >= 0 && j < d.Wo());
   for (int64_t k = 0; k < d.KH; ++k) {
     const int64_t y = i + k - d.pad;
     if (y < 0 || y >= d.H) continue;
     for (int64_t l = 0; l < d.KW; ++l) {
       const int64_t xx = j + l - d.pad;
       if (xx < 0 || xx >= d.W) continue;
-      const X* src = xm + (y * d.W + xx) * d.C;
-      uint32_t* dst = acc + (k * d.KW + l) * d.C;
-      for (int64_t c = 0; c < d.C; ++c) dst[c] += dv * static_cast<uint32_t>(static_cast<int32_t>(src[c]));
+      MacRowU32(acc + (k * d.KW + l) * d.C, dv, xm + (y * d.W + xx) * d.C, d.C);
     }
   }
 }
@@ -51,6 +54,7 @@ inline void AddPatch(uint32_t* acc, uint32_t dv, const X* xm, int64_t i, int64_t
 // accumulator; then stores acc into g[f] in [C][KH][KW] order as int32.
 template <typename Fn>
 void ForEachFilterGrad(const ConvDims& d, int32_t* g, Fn&& add_filter) {
+  NITRO_DCHECK(d.Valid() && g != nullptr);
   const int64_t taps = d.KH * d.KW;
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, d.F, 1), [&](const tbb::blocked_range<int64_t>& r) {
     std::vector<uint32_t> acc(taps * d.C);
@@ -66,6 +70,7 @@ void ForEachFilterGrad(const ConvDims& d, int32_t* g, Fn&& add_filter) {
 
 template <typename D, typename X>
 void Conv2DWeightGradSparse(const D* dz, const X* x, int32_t* g, const ConvDims& d) {
+  NITRO_DCHECK(d.Valid() && dz != nullptr && x != nullptr && g != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   const std::vector<X> xt = ToChannelsLast(x, d);
   ForEachFilterGrad(d, g, [&](int64_t f, uint32_t* acc) {
@@ -74,7 +79,7 @@ void Conv2DWeightGradSparse(const D* dz, const X* x, int32_t* g, const ConvDims&
       const X* xm = xt.data() + m * d.H * d.W * d.C;
       for (int64_t i = 0; i < Ho; ++i) {
         for (int64_t j = 0; j < Wo; ++j) {
-          const uint32_t dv = static_cast<uint32_t>(static_cast<int32_t>(dzf[i * Wo + j]));
+          const int32_t dv = static_cast<int32_t>(dzf[i * Wo + j]);
           if (dv != 0) AddPatch(acc, dv, xm, i, j, d);
         }
       }

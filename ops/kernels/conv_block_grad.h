@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/check.h"
 #include "ops/int_math.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_sparse_grad.h"
@@ -24,6 +25,10 @@ namespace nitro::kernels {
 template <typename D, typename X>
 void ConvBlockGrad(const D* dy, const int8_t* a, const int8_t* s, const X* x, int32_t* g, const PoolDims& pool,
                    const ConvDims& conv, int64_t alpha_inv) {
+  // The pool runs over the conv's output planes; NITRO-ReLU's slope divides.
+  NITRO_DCHECK(conv.Valid() && pool.Valid());
+  NITRO_DCHECK(pool.B == conv.B && pool.C == conv.F && pool.H == conv.Ho() && pool.W == conv.Wo());
+  NITRO_DCHECK(alpha_inv > 0 && dy != nullptr && a != nullptr && s != nullptr && x != nullptr && g != nullptr);
   const int64_t F = conv.F, Hc = conv.Ho(), Wc = conv.Wo();  // Hc × Wc: the block output's size
   const int64_t Ho = pool.Ho(), Wo = pool.Wo();
   const std::vector<X> xt = ToChannelsLast(x, conv);
@@ -41,7 +46,7 @@ void ConvBlockGrad(const D* dy, const int8_t* a, const int8_t* s, const X* x, in
         const int32_t d = static_cast<int32_t>(dyf[i * Wo + j]);
         if (d == 0) return;
         const int32_t ds = NitroReluGradValue(d, sf[iy * Wc + ix], by_alpha);  // the derivative at the argmax
-        if (ds != 0) AddPatch(acc, static_cast<uint32_t>(ds), xm, iy, ix, conv);
+        if (ds != 0) AddPatch(acc, ds, xm, iy, ix, conv);
       });
     }
   });

@@ -9,6 +9,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "base/check.h"
+
 namespace nitro::kernels {
 
 struct PoolDims {
@@ -16,6 +18,12 @@ struct PoolDims {
   int64_t KH, KW, PH, PW;
   int64_t Ho() const { return (H + 2 * PH - KH) / KH + 1; }
   int64_t Wo() const { return (W + 2 * PW - KW) / KW + 1; }
+  // The precondition of every pool kernel (the op's shape function ensures it): positive sizes (a
+  // batch may be empty), padding in [0, kernel/2] per axis, and a window that fits the padded input.
+  bool Valid() const {
+    return B >= 0 && C > 0 && H > 0 && W > 0 && KH > 0 && KW > 0 && PH >= 0 && PW >= 0 && PH <= KH / 2 &&
+           PW <= KW / 2 && H + 2 * PH >= KH && W + 2 * PW >= KW;
+  }
 };
 
 template <typename X>
@@ -27,6 +35,7 @@ constexpr X PoolPadValue() {
 // coordinates of the window's first maximum.
 template <typename X, typename Fn>
 void ForEachPoolWindow(const X* x, const PoolDims& d, Fn&& fn) {
+  NITRO_DCHECK(d.Valid() && x != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   const X pad = PoolPadValue<X>();
   for (int64_t p = 0; p < d.B * d.C; ++p) {
@@ -55,6 +64,7 @@ void ForEachPoolWindow(const X* x, const PoolDims& d, Fn&& fn) {
 
 template <typename X>
 void MaxPoolForward(const X* x, X* y, const PoolDims& d) {
+  NITRO_DCHECK(y != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   ForEachPoolWindow(x, d, [&](int64_t p, int64_t i, int64_t j, X best, int64_t, int64_t) {
     y[(p * Ho + i) * Wo + j] = best;
@@ -64,6 +74,7 @@ void MaxPoolForward(const X* x, X* y, const PoolDims& d) {
 // dx (int32, shape of x) gets dy at each window's argmax; everything else is 0.
 template <typename X, typename D>
 void MaxPoolBackward(const X* x, const D* dy, int32_t* dx, const PoolDims& d) {
+  NITRO_DCHECK(dy != nullptr && dx != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   for (int64_t t = 0; t < d.B * d.C * d.H * d.W; ++t) dx[t] = 0;
   ForEachPoolWindow(x, d, [&](int64_t p, int64_t i, int64_t j, X, int64_t y, int64_t xx) {
