@@ -1,6 +1,6 @@
 // The interface through which stochastic ops (Dropout) draw random numbers.
 //
-// Implementations live in runtime/ (a NumPy-legacy MT19937 stream for bit-exact reproduction of
+// Implementations live in random/ (a NumPy-legacy MT19937 stream for bit-exact reproduction of
 // the reference, and nitro's default stream). No floating point is involved: probabilities are
 // integers per million.
 #ifndef NITRO_GRAPH_RANDOM_SOURCE_H_

@@ -23,6 +23,17 @@ struct FileCloser {
 // zlib takes at most 2^32 - 1 bytes per call; feed it in chunks of this size.
 constexpr size_t kChunk = size_t{1} << 30;
 
+// Hands zlib the next chunk of at most kChunk input bytes once it has consumed the last one
+// (avail_in is a 32-bit count, so a large input goes in pieces).
+void RefillInput(z_stream& zs, const Bytef*& next, size_t& left) {
+  if (zs.avail_in != 0 || left == 0) return;
+  const size_t take = std::min(left, kChunk);
+  zs.next_in = const_cast<Bytef*>(next);
+  zs.avail_in = static_cast<uInt>(take);
+  next += take;
+  left -= take;
+}
+
 }  // namespace
 
 bool IsGzip(absl::string_view bytes) {
@@ -47,6 +58,7 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
   return bytes;
 }
 
+
 absl::StatusOr<std::string> Gunzip(absl::string_view compressed, absl::string_view name) {
   std::string out;
   // The gzip trailer's last 4 bytes hold the uncompressed size modulo 2^32: a reserve hint.
@@ -65,13 +77,7 @@ absl::StatusOr<std::string> Gunzip(absl::string_view compressed, absl::string_vi
   char buf[1 << 16];
   absl::Status status;
   for (;;) {
-    if (zs.avail_in == 0 && left > 0) {
-      const size_t take = std::min(left, kChunk);
-      zs.next_in = const_cast<Bytef*>(next);
-      zs.avail_in = static_cast<uInt>(take);
-      next += take;
-      left -= take;
-    }
+    RefillInput(zs, next, left);
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof(buf);
     const int rc = inflate(&zs, Z_NO_FLUSH);
@@ -117,13 +123,7 @@ absl::StatusOr<std::string> Gzip(absl::string_view data) {
   char buf[1 << 16];
   int rc;
   do {
-    if (zs.avail_in == 0 && left > 0) {
-      const size_t take = std::min(left, kChunk);
-      zs.next_in = const_cast<Bytef*>(next);
-      zs.avail_in = static_cast<uInt>(take);
-      next += take;
-      left -= take;
-    }
+    RefillInput(zs, next, left);
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof(buf);
     rc = deflate(&zs, left == 0 ? Z_FINISH : Z_NO_FLUSH);

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,12 +34,15 @@ absl::StatusOr<std::vector<NamedTensor>> ParseTensorText(absl::string_view text,
     auto count = ElementCount(shape);
     if (!count.ok()) return absl::InvalidArgumentError(absl::StrCat(where(line_no), count.status().message()));
     if (i + 1 >= lines.size()) return absl::DataLossError(absl::StrCat(where(line_no), "record '", head[0], "' has no values line"));
-    NamedTensor nt{std::string(head[0]), Tensor(*dtype, shape)};
     std::vector<absl::string_view> vals = absl::StrSplit(lines[i + 1], ' ', absl::SkipEmpty());
     if (static_cast<int64_t>(vals.size()) != *count) {
       return absl::DataLossError(absl::StrCat(where(line_no + 1), "record '", head[0], "' has ", vals.size(),
                                               " values, its shape needs ", *count));
     }
+    // Allocated only once the values are known to be there, so a shape alone cannot ask for memory.
+    absl::StatusOr<Tensor> tensor = Tensor::Allocate(*dtype, shape);
+    if (!tensor.ok()) return absl::Status(tensor.status().code(), absl::StrCat(where(line_no), tensor.status().message()));
+    NamedTensor nt{std::string(head[0]), std::move(*tensor)};
     const int bits = DTypeSize(*dtype) * 8;
     for (int64_t k = 0; k < *count; ++k) {
       int64_t v;

@@ -77,8 +77,9 @@ absl::StatusOr<Tensor> TensorFromProto(const proto::TensorData& p) {
     return error(absl::StrCat("has ", p.data().size(), " bytes of data, ", DTypeName(p.dtype()), " ",
                               ShapeString(shape), " needs ", expected));
   }
-  Tensor t(p.dtype(), shape);
-  CopyLittleEndian(t.raw(), p.data().data(), *count, size);
+  absl::StatusOr<Tensor> t = Tensor::Allocate(p.dtype(), shape);
+  if (!t.ok()) return error(t.status().message());
+  CopyLittleEndian(t->raw(), p.data().data(), *count, size);
   return t;
 }
 
