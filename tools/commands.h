@@ -22,6 +22,8 @@ int RunDerive(const std::vector<std::string>& args);
 int RunExportTensors(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
 int RunEval(const std::vector<std::string>& args);
+int RunExportC(const std::vector<std::string>& args);
+int RunPredict(const std::vector<std::string>& args);
 
 }  // namespace nitro::cli
 

@@ -14,6 +14,8 @@ const nitro::cli::Command kCommands[] = {
     {"show", "print a model's blocks, shapes, parameter counts and MACs", nitro::cli::RunShow},
     {"derive", "print the training graph derived by the local-gradient pass (.pbtxt or DOT)", nitro::cli::RunDerive},
     {"export-tensors", "print a checkpoint's parameters in the tensor text format", nitro::cli::RunExportTensors},
+    {"export-c", "write a run's model as dependency-free integer C99, bit-exact with nitro", nitro::cli::RunExportC},
+    {"predict", "classify image files (PGM, PNG) with a run's parameters; print class and logits", nitro::cli::RunPredict},
 };
 
 void PrintUsage() {
