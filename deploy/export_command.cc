@@ -49,8 +49,8 @@ absl::Status WriteFile(const std::string& path, absl::string_view bytes, std::ve
 }
 
 absl::Status WriteVectors(const ExportCRequest& r, const LoadedModel& m, const std::string& stem,
-                          ExportCResult* result) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*m.graph));
+                          const OpRegistry* ops, ExportCResult* result) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*m.graph, m.file.parsed.node_lines, ops));
   Vectors v;
   if (m.checkpoint) {
     ASSIGN_OR_RETURN(v, RunVectors(m, r.test_vectors, r.data_dir));
@@ -79,7 +79,7 @@ absl::StatusOr<ExportCResult> RunExportC(const ExportCRequest& r, const OpRegist
   if (r.out_dir.empty()) return absl::InvalidArgumentError("the output directory (--out=DIR) is required");
   ASSIGN_OR_RETURN(LoadedModel m, LoadModel(r.source, ops));
   ASSIGN_OR_RETURN(std::unique_ptr<Graph> single, BuildModel(m.file, 1, ops));
-  ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*single, ops));
+  ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*single, m.file.parsed.node_lines, ops));
   CExportOptions o;
   o.name = r.name;
   o.notes = {m.description};
@@ -93,7 +93,7 @@ absl::StatusOr<ExportCResult> RunExportC(const ExportCRequest& r, const OpRegist
   const std::string stem = absl::StrCat(r.out_dir, "/", result.exported.name);
   RETURN_IF_ERROR(WriteFile(absl::StrCat(stem, ".h"), result.exported.header, &result.files));
   RETURN_IF_ERROR(WriteFile(absl::StrCat(stem, ".c"), result.exported.source, &result.files));
-  if (r.test_vectors != 0) RETURN_IF_ERROR(WriteVectors(r, m, stem, &result));
+  if (r.test_vectors != 0) RETURN_IF_ERROR(WriteVectors(r, m, stem, ops, &result));
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <utility>
 
@@ -38,13 +39,23 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildModel(const ModelFile& model, int64_
   return std::make_unique<Graph>(std::move(g));
 }
 
-absl::StatusOr<std::unique_ptr<Graph>> BuildInferenceGraph(const Graph& model, const OpRegistry* ops) {
+absl::StatusOr<std::unique_ptr<Graph>> BuildInferenceGraph(const Graph& model, const std::vector<int>& node_lines,
+                                                           const OpRegistry* ops) {
   ASSIGN_OR_RETURN(proto::Model inference, ExtractInferenceGraph(model));
   FuseConvBlockForwards(&inference);
+  std::map<std::string, int> line_of;  // node name (default: its first output) -> line in the model file
+  for (int i = 0; i < model.model().node_size() && i < static_cast<int>(node_lines.size()); ++i) {
+    const proto::Node& n = model.model().node(i);
+    line_of[n.name().empty() && n.out_size() > 0 ? n.out(0) : n.name()] = node_lines[i];
+  }
   BuildOptions o;
-  o.source = absl::StrCat(model.source(), " (inference graph)");
+  o.source = model.source();
   o.batch_size = model.batch_size();
   o.registry = ops;
+  for (const proto::Node& n : inference.node()) {
+    auto it = line_of.find(n.name().empty() && n.out_size() > 0 ? n.out(0) : n.name());
+    o.node_lines.push_back(it == line_of.end() ? 0 : it->second);
+  }
   ASSIGN_OR_RETURN(Graph g, BuildGraph(std::move(inference), o));
   return std::make_unique<Graph>(std::move(g));
 }

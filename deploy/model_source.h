@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "deploy/c_exporter.h"
@@ -32,7 +33,10 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildModel(const ModelFile& model, int64_
 // nitro's inference graph of `model`, at the model graph's batch size: the nodes the output
 // depends on (ExtractInferenceGraph) after the forward conv-block fusion (FuseConvBlockForwards),
 // built exactly as CompileTrainingGraph builds the trainer's and `nitro eval`'s inference graph.
-absl::StatusOr<std::unique_ptr<Graph>> BuildInferenceGraph(const Graph& model, const OpRegistry* ops = nullptr);
+// `node_lines` (parallel to the model's declared nodes, as ParsedModel has them) lets errors about
+// its nodes name their lines in the model file; a fused node gets the line of the node it is named after.
+absl::StatusOr<std::unique_ptr<Graph>> BuildInferenceGraph(const Graph& model, const std::vector<int>& node_lines = {},
+                                                           const OpRegistry* ops = nullptr);
 
 // The checkpoint's best parameters (the epoch `nitro train` reports) or, with best = false, those
 // after its last epoch, checked as `nitro eval` checks them: FailedPrecondition if the checkpoint

@@ -66,7 +66,7 @@ absl::StatusOr<std::vector<Prediction>> RunPredict(const PredictRequest& r, cons
   ASSIGN_OR_RETURN(DatasetSplits raw, LoadModelDataset(*m.graph, r.data_dir));
   ASSIGN_OR_RETURN(raw.test, ImagesAsDataset(images, r.images, *m.graph));
   ASSIGN_OR_RETURN(PreprocessedData prep, PreprocessLikeRun(*m.graph, *m.checkpoint, raw));
-  ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*m.graph, ops));
+  ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*m.graph, m.file.parsed.node_lines, ops));
   ASSIGN_OR_RETURN(Tensor logits, NitroInference(*inference, m.params, prep.test_x));
   const std::vector<int> labels = Predictions(logits);
   const int64_t k = logits.size() / logits.dim(0);
