@@ -99,7 +99,7 @@ absl::StatusOr<ExportCResult> RunExportC(const ExportCRequest& r, const OpRegist
 
 std::string ExportCSummary(const ExportCResult& r) {
   const CExportStats& s = r.exported.stats;
-  std::string out = absl::StrCat("nitro export-c: ", r.exported.name, " from ", r.description, "\n");
+  std::string out = absl::StrCat("nitro export-c: ", r.exported.name, ", ", r.description, "\n");
   absl::StrAppend(&out, "  parameters ", WithThousands(s.parameters), ", flash ", WithThousands(s.flash_bytes()),
                   " bytes of constant data, scratch RAM ", WithThousands(s.scratch_bytes), " bytes, ",
                   WithThousands(s.macs), " multiply-accumulates per sample\n");

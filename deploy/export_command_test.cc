@@ -54,7 +54,7 @@ TEST(RunExportC, WritesTheSourcesAndTestVectorsOfAnUntrainedModel) {
   ASSERT_TRUE(want.ok());
   EXPECT_EQ(logits, std::string(static_cast<const char*>(want->raw()), want->bytes()));
 
-  const std::string head = "nitro export-c: mlp1_mnist from untrained: the model's initialisers, seed 5\n"
+  const std::string head = "nitro export-c: mlp1_mnist, untrained: the model's initialisers, seed 5\n"
             "  parameters 83,900, flash 84,156 bytes of constant data, scratch RAM 150 bytes, 83,900 "
             "multiply-accumulates per sample\n";
   EXPECT_EQ(ExportCSummary(*result).substr(0, head.size()), head);

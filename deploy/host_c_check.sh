@@ -7,9 +7,12 @@
 #   deploy/host_c_check.sh NITRO DRIVER_C WORK_DIR N SPEC...
 #
 # NITRO is a nitro binary, DRIVER_C deploy/c/host_driver.c, N the number of test vectors, and each
-# SPEC either a model file (exported untrained, from its initialisers, with N random inputs) or
-# run:DIR (a training run: its best parameters and its first N test images; N = all for all).
-# Prints one line per model and exits non-zero at the first mismatch.
+# SPEC one of
+#   MODEL            a model file, untrained (its initialisers, seed 7), with N random inputs;
+#   MODEL=TENSORS    a model file with the parameters of a tensor text file, N random inputs;
+#   run:DIR          a training run: its best parameters and its first N test images (N = all).
+# Prints one line per model; exits non-zero at the first mismatch, and when every input gets the
+# same logits (such test vectors would not exercise the model).
 set -euo pipefail
 
 NITRO="$1"; DRIVER="$2"; WORK="$3"; N="$4"; shift 4
@@ -21,10 +24,13 @@ case "$("$CC" -dumpmachine)" in
 esac
 
 for spec in "$@"; do
-  out="$WORK/$(basename "${spec#run:}" .pbtxt)"
+  model="${spec%%=*}"
+  out="$WORK/$(basename "${model#run:}" .pbtxt)"
   mkdir -p "$out"
   if [[ "$spec" == run:* ]]; then
     "$NITRO" export-c --run="${spec#run:}" --out="$out" --test-vectors="$N" > "$out/export.log"
+  elif [[ "$spec" == *=* ]]; then
+    "$NITRO" export-c --model="$model" --tensors="${spec#*=}" --out="$out" --test-vectors="$N" > "$out/export.log"
   else
     "$NITRO" export-c --model="$spec" --out="$out" --test-vectors="$N" --seed=7 > "$out/export.log"
   fi
@@ -41,5 +47,16 @@ for spec in "$@"; do
     echo "host_c_check: $name: the C logits differ from nitro's ($(cmp "$out/$name.c_logits.bin" "$out/$name.logits.bin" || true))" >&2
     exit 1
   fi
-  echo "host_c_check: $name: $(cat "$out/driver.log"), every logit equals nitro's ($(wc -c < "$out/$name.c") bytes of C, $in_t -> $out_t)"
+  spread="$(python3 - "$out/$name.logits.bin" "$out_t" "$(sed -n "s/^#define NITRO_${upper}_OUTPUT_SIZE \([0-9]*\)$/\1/p" "$out/$name.h")" <<'PY'
+import array, sys
+a = array.array({"int8_t": "b", "int16_t": "h", "int32_t": "i"}[sys.argv[2]])
+a.frombytes(open(sys.argv[1], "rb").read())
+k = int(sys.argv[3])
+rows = {tuple(a[i:i + k]) for i in range(0, len(a), k)}
+classes = {max(range(k), key=lambda c: (r[c], -c)) for r in rows}
+print("%d distinct logit vectors, %d predicted classes" % (len(rows), len(classes)))
+sys.exit(0 if len(rows) > 1 else 1)
+PY
+)" || { echo "host_c_check: $name: every input gets the same logits; the test exercises nothing" >&2; exit 1; }
+  echo "host_c_check: $name: $(cat "$out/driver.log"), every logit equals nitro's; $spread ($(wc -c < "$out/$name.c") bytes of C, $in_t -> $out_t)"
 done

@@ -99,6 +99,27 @@ absl::StatusOr<ParamMap> InitialParams(const Graph& model, uint64_t seed) {
   return out;
 }
 
+absl::StatusOr<ParamMap> TensorFileParams(const Graph& model, std::vector<NamedTensor> records,
+                                          absl::string_view source) {
+  ParamMap out;
+  for (const proto::Param& p : model.model().param()) {
+    const ValueType& want = model.value(p.name()).type;
+    for (NamedTensor& r : records) {
+      if (r.name != p.name()) continue;
+      if (r.tensor.dtype() != want.dtype || r.tensor.shape() != want.shape) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ": tensor '", r.name, "' is ", DTypeName(r.tensor.dtype()),
+                                                       " ", ShapeString(r.tensor.shape()), ", the model needs ",
+                                                       DTypeName(want.dtype), " ", ShapeString(want.shape)));
+      }
+      out[p.name()] = std::move(r.tensor);
+    }
+    if (!out.count(p.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": has no tensor for parameter '", p.name(), "'"));
+    }
+  }
+  return out;
+}
+
 namespace {
 
 absl::StatusOr<LoadedModel> LoadFromCheckpoint(const ParamSource& s, const OpRegistry* ops) {
@@ -130,6 +151,12 @@ absl::StatusOr<LoadedModel> LoadModel(const ParamSource& s, const OpRegistry* op
   LoadedModel m;
   ASSIGN_OR_RETURN(m.file, ReadModel(s.model));
   ASSIGN_OR_RETURN(m.graph, BuildModel(m.file, 0, ops));
+  if (!s.tensors.empty()) {
+    ASSIGN_OR_RETURN(std::vector<NamedTensor> records, ReadTensorText(s.tensors));
+    ASSIGN_OR_RETURN(m.params, TensorFileParams(*m.graph, std::move(records), s.tensors));
+    m.description = absl::StrCat("parameters from ", s.tensors);
+    return m;
+  }
   const int64_t seed = s.seed >= 0 ? s.seed : m.graph->model().train().seed();
   ASSIGN_OR_RETURN(m.params, InitialParams(*m.graph, static_cast<uint64_t>(seed)));
   m.description = absl::StrCat("untrained: the model's initialisers, seed ", seed);

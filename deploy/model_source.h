@@ -13,6 +13,7 @@
 #include "deploy/c_exporter.h"
 #include "graph/graph.h"
 #include "graph/loader.h"
+#include "io/tensor_text.h"
 #include "proto/checkpoint.pb.h"
 
 namespace nitro::deploy {
@@ -57,6 +58,7 @@ struct ParamSource {
   std::string model;       // the model file (default with a checkpoint: models/<its model name>.pbtxt)
   bool best = true;        // the best epoch's parameters, else the last epoch's
   int64_t seed = -1;       // without a checkpoint: the initialisers' seed (-1: the model's train.seed)
+  std::string tensors;     // or, with `model`, a tensor text file (`nitro export-tensors`) of every parameter
 };
 
 struct LoadedModel {
@@ -67,8 +69,13 @@ struct LoadedModel {
   std::string description;                    // "best parameters (epoch 3 of 5) of runs/x/checkpoint.pb"
 };
 
-// Resolves a ParamSource: reads the checkpoint (if any) and the model, builds the model graph and
-// selects the parameters. InvalidArgument when neither a checkpoint nor a model is given.
+// The parameters of `model` from tensor text records (io/tensor_text.h), matched by name; every
+// parameter must be there with its dtype and shape (InvalidArgument naming `source` otherwise).
+absl::StatusOr<ParamMap> TensorFileParams(const Graph& model, std::vector<NamedTensor> records,
+                                          absl::string_view source);
+
+// Resolves a ParamSource: reads the checkpoint or tensor file (if any) and the model, builds the
+// model graph and selects the parameters. InvalidArgument when neither a checkpoint nor a model is given.
 absl::StatusOr<LoadedModel> LoadModel(const ParamSource& source, const OpRegistry* ops = nullptr);
 
 }  // namespace nitro::deploy

@@ -112,6 +112,24 @@ TEST(LoadModel, FromACheckpointFileOrTheInitialisers) {
   EXPECT_EQ(LoadModel({"/nonexistent", "", "", true, -1}).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(TensorFileParams, MatchesEveryParameterByName) {
+  ModelFile file;
+  auto g = Mlp1Graph(&file);
+  std::vector<NamedTensor> records;
+  const ParamMap init = *InitialParams(*g, 4);
+  for (const auto& [name, t] : init) records.push_back({name, t});
+  records.push_back({"unused", Tensor(kInt8, {1})});
+  auto params = TensorFileParams(*g, records, "p.txt");
+  ASSERT_TRUE(params.ok()) << params.status();
+  EXPECT_EQ(params->size(), 5u);
+  EXPECT_TRUE(params->at("b0.head.w").Equals(records[0].tensor));  // the map's order: b0.head.w first
+  records[1].tensor = Tensor(kInt16, {100, 784});
+  EXPECT_EQ(TensorFileParams(*g, records, "p.txt").status().message(),
+            "p.txt: tensor 'b0.w' is int16 [100, 784], the model needs int32 [100, 784]");
+  records.erase(records.begin() + 1);
+  EXPECT_EQ(TensorFileParams(*g, records, "p.txt").status().message(), "p.txt: has no tensor for parameter 'b0.w'");
+}
+
 TEST(BuildInferenceGraph, KeepsTheForwardNodesWithTheirModelFileLines) {
   ModelFile file;
   auto g = Mlp1Graph(&file);
