@@ -10,7 +10,8 @@
 # SPEC one of
 #   MODEL            a model file, untrained (its initialisers, seed 7), with N random inputs;
 #   MODEL=TENSORS    a model file with the parameters of a tensor text file, N random inputs;
-#   run:DIR          a training run: its best parameters and its first N test images (N = all).
+#   run:DIR          a training run: its best parameters and its first N test images (N = all);
+#   run:DIR=MODEL    the same for a run of a model outside models/.
 # Prints one line per model; exits non-zero at the first mismatch, and when every input gets the
 # same logits (such test vectors would not exercise the model).
 set -euo pipefail
@@ -27,7 +28,9 @@ for spec in "$@"; do
   model="${spec%%=*}"
   out="$WORK/$(basename "${model#run:}" .pbtxt)"
   mkdir -p "$out"
-  if [[ "$spec" == run:* ]]; then
+  if [[ "$spec" == run:*=* ]]; then
+    "$NITRO" export-c --run="${model#run:}" --model="${spec#*=}" --out="$out" --test-vectors="$N" > "$out/export.log"
+  elif [[ "$spec" == run:* ]]; then
     "$NITRO" export-c --run="${spec#run:}" --out="$out" --test-vectors="$N" > "$out/export.log"
   elif [[ "$spec" == *=* ]]; then
     "$NITRO" export-c --model="$model" --tensors="${spec#*=}" --out="$out" --test-vectors="$N" > "$out/export.log"
