@@ -12,7 +12,7 @@
 namespace nitro::deploy {
 namespace {
 
-constexpr int64_t kMaxSide = 16384;
+constexpr int64_t kMaxSide = 4096;  // and so at most 48 MiB of pixels
 
 absl::Status Bad(absl::string_view name, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(name, ": ", what));
