@@ -24,6 +24,7 @@ ALLOWED = {
     "random": BELOW_GRAPH,
     "dataset": BELOW_GRAPH | {"io", "random"},
     "train": BELOW_GRAPH | {"io", "random", "dataset", "passes", "runtime"},
+    "deploy": BELOW_GRAPH | {"io", "random", "dataset", "passes", "runtime", "train"},
 }
 # Binaries, tests and test helpers sit on top and may use anything.
 ON_TOP = {"tools", "bench", "tests", "testing", "examples", "models"}

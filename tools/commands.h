@@ -23,6 +23,8 @@ int RunDerive(const std::vector<std::string>& args);
 int RunExportTensors(const std::vector<std::string>& args);
 int RunTrain(const std::vector<std::string>& args);
 int RunEval(const std::vector<std::string>& args);
+int RunExportC(const std::vector<std::string>& args);
+int RunPredict(const std::vector<std::string>& args);
 
 // `nitro ARGS...` (argv after the program name): dispatches ARGS[0] to its subcommand, or prints
 // the command list for --help (exit 0) and, to stderr, with no or an unknown command (exit 2).

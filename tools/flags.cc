@@ -183,6 +183,10 @@ void FlagSet::Positional(std::string name, std::string* target, std::string help
   positionals_.push_back({std::move(name), std::move(help), target});
 }
 
+void FlagSet::RepeatedPositional(std::string name, std::vector<std::string>* target, std::string help) {
+  positionals_.push_back({absl::StrCat(name, "..."), std::move(help), nullptr, target});
+}
+
 FlagSet::Flag* FlagSet::Find(absl::string_view name) {
   for (auto& f : flags_) {
     if (f->name == name) return f.get();
@@ -238,7 +242,13 @@ absl::StatusOr<FlagSet::Outcome> FlagSet::TryParse(const std::vector<std::string
       absl::Status s = ParseFlag(args, &i, &seen);
       if (!s.ok()) return s;
     } else if (positional < positionals_.size()) {
-      *positionals_[positional++].target = arg;
+      const PositionalArg& p = positionals_[positional];
+      if (p.list != nullptr) {
+        p.list->push_back(arg);  // stays the current one: it takes every further argument
+      } else {
+        *p.target = arg;
+        ++positional;
+      }
     } else if (positionals_.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument '", arg, "' (takes no positional arguments)"));
@@ -249,7 +259,8 @@ absl::StatusOr<FlagSet::Outcome> FlagSet::TryParse(const std::vector<std::string
           absl::StrCat("unexpected argument '", arg, "' (takes ", absl::StrJoin(names, " "), ")"));
     }
   }
-  if (positional < positionals_.size()) {
+  if (positional < positionals_.size() &&
+      (positionals_[positional].list == nullptr || positionals_[positional].list->empty())) {
     return absl::InvalidArgumentError(absl::StrCat("missing ", positionals_[positional].name));
   }
   for (const auto& f : flags_) {

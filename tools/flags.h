@@ -94,6 +94,9 @@ class FlagSet {
   Flag& Enum(std::string name, T* target, std::vector<EnumWord<T>> words, std::string help);
   // A required positional argument, in declaration order; `name` is its placeholder (MODEL.pbtxt).
   void Positional(std::string name, std::string* target, std::string help);
+  // One or more further positional arguments (shown as `NAME...`), collected in order; declared
+  // last, after the single ones.
+  void RepeatedPositional(std::string name, std::vector<std::string>* target, std::string help);
 
   enum class Outcome { kRun, kHelp };
   // Parses `args` (argv after the program or subcommand name) into the bound variables. kHelp when
@@ -119,7 +122,8 @@ class FlagSet {
   struct PositionalArg {
     std::string name;
     std::string help;
-    std::string* target;
+    std::string* target = nullptr;
+    std::vector<std::string>* list = nullptr;  // a repeated positional: takes every further argument
   };
   Flag& Add(Flag::Kind kind, std::string name, std::string help);
   Flag& AddEnum(std::string name, std::vector<Flag::Word> words, size_t default_index,

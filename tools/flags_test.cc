@@ -147,6 +147,22 @@ TEST(FlagsTest, PositionalArity) {
   EXPECT_TRUE(none.TryParse({}).ok());
 }
 
+TEST(FlagsTest, RepeatedPositionalTakesOneOrMore) {
+  std::string model;
+  std::vector<std::string> images;
+  bool last = false;
+  FlagSet flags("prog", "");
+  flags.Positional("MODEL", &model, "the model");
+  flags.RepeatedPositional("IMAGE", &images, "image files");
+  flags.Bool("last", &last, "");
+  EXPECT_EQ(flags.TryParse({"m"}).status().message(), "missing IMAGE...");
+  ASSERT_TRUE(flags.TryParse({"m", "a.png", "--last", "b.pgm"}).ok());
+  EXPECT_EQ(model, "m");
+  EXPECT_EQ(images, (std::vector<std::string>{"a.png", "b.pgm"}));
+  EXPECT_TRUE(last);
+  EXPECT_TRUE(absl::StartsWith(flags.Help(), "usage: prog MODEL IMAGE... [--last]\n")) << flags.Help();
+}
+
 TEST(FlagsTest, RequiredFlag) {
   std::string run;
   FlagSet flags("prog", "");

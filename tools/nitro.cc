@@ -17,6 +17,8 @@ const Command kCommands[] = {
     {"show", "print a model's blocks, shapes, parameter counts and MACs", RunShow},
     {"derive", "print the training graph derived by the local-gradient pass (.pbtxt or DOT)", RunDerive},
     {"export-tensors", "print a checkpoint's parameters in the tensor text format", RunExportTensors},
+    {"export-c", "write a run's model as dependency-free integer C99, bit-exact with nitro", RunExportC},
+    {"predict", "classify image files (PGM, PNG) with a run's parameters; print class and logits", RunPredict},
 };
 
 std::string Usage() {
