@@ -9,7 +9,8 @@
 
 namespace nitro::bench {
 
-// MACs per second of one thread, or 0 when the CPU lacks the instructions. Each probe runs for
+// MACs per second of CPU time of one thread (so a busy machine does not lower it much), or 0 when
+// the CPU lacks the instructions. Each probe runs for
 // about iterations × 2·10^-9 seconds; the best of `repeats` runs is returned.
 int64_t ProbeAvx2MacsPerSecond(int64_t iterations = 10000000, int repeats = 20);
 int64_t ProbeAvx512VnniMacsPerSecond(int64_t iterations = 10000000, int repeats = 20);

@@ -10,6 +10,7 @@
 #include "ops/kernels/conv2d_im2col.h"
 #include "ops/kernels/elementwise.h"
 #include "ops/kernels/gemm_s16.h"
+#include "ops/kernels/scale_relu_parallel.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -62,8 +63,7 @@ absl::Status ConvScaleReluKernel(KernelContext& ctx) {
       return 0;
     });
     const int64_t n = sub.B * per_image_out;
-    kernels::Scale(z.data(), s + m0 * per_image_out, n, divisor);
-    kernels::NitroRelu(s + m0 * per_image_out, a + m0 * per_image_out, n, alpha);
+    kernels::ScaleNitroReluParallel(z.data(), s + m0 * per_image_out, a + m0 * per_image_out, n, divisor, alpha);
   }
   return absl::OkStatus();
 }

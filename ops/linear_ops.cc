@@ -3,7 +3,6 @@
 #include "graph/op_registry.h"
 #include <type_traits>
 
-#include "ops/kernels/gemm_s16.h"
 #include "ops/kernels/linear.h"
 #include "ops/kernels/linear_avx2.h"
 #include "ops/op_util.h"
@@ -34,7 +33,6 @@ absl::Status LinearKernel(KernelContext& ctx) {
     using X = decltype(t);
     const int64_t B = x.dim(0), I = x.dim(1), O = w.dim(0);
     if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
-      if (kernels::LinearForwardS16(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O)) return 0;
       if (kernels::LinearForwardAvx2(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O)) return 0;
     }
     kernels::LinearForward(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O);

@@ -1,9 +1,11 @@
 #include "ops/kernels/gemm_s16.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "ops/kernels/gemm_s16_tile.h"
 #include "ops/kernels/linear_avx2.h"
@@ -103,9 +105,13 @@ inline int32_t DotPair(int32_t a, int32_t b) {
 constexpr int kScalarLanes = 8;
 
 template <int R, int V>
-void ScalarTile(const int32_t* const* rows, const int64_t* koff, int64_t steps, const int32_t* panel, int32_t* out) {
+void ScalarTile(const int32_t* const* rows, const int64_t* koff, int64_t steps, const int32_t* panel, int32_t* out,
+                bool accumulate) {
   constexpr int kCols = kScalarLanes * V;
-  uint32_t acc[R][kCols] = {};
+  uint32_t acc[R][kCols];
+  for (int r = 0; r < R; ++r) {
+    for (int j = 0; j < kCols; ++j) acc[r][j] = accumulate ? static_cast<uint32_t>(out[r * kCols + j]) : 0u;
+  }
   for (int64_t s = 0; s < steps; ++s) {
     const int32_t* p = panel + s * kCols;
     for (int r = 0; r < R; ++r) {
@@ -119,7 +125,7 @@ void ScalarTile(const int32_t* const* rows, const int64_t* koff, int64_t steps, 
 }
 
 TierKernels MakeScalar() {
-  TierKernels k{"scalar", kScalarLanes, 3, 2, {}};
+  TierKernels k{"scalar", kScalarLanes, 3, 2, {}, &StoreTransposedScalar};
   k.fn[0][0] = &ScalarTile<1, 1>;
   k.fn[0][1] = &ScalarTile<1, 2>;
   k.fn[1][0] = &ScalarTile<2, 1>;
@@ -130,6 +136,15 @@ TierKernels MakeScalar() {
 }
 
 }  // namespace
+
+void StoreTransposedScalar(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols,
+                           uint32_t* out, int64_t cs) {
+  for (int64_t j = 0; j < ncols; ++j) {
+    for (int64_t r = 0; r < n; ++r) {
+      out[j * cs + r] = hi ? (hi[r * width + j] << 16) + lo[r * width + j] : lo[r * width + j];
+    }
+  }
+}
 
 const TierKernels* ScalarKernels() {
   static const TierKernels k = MakeScalar();
@@ -143,15 +158,71 @@ const TierKernels* ScalarKernels() {
 
 namespace {
 
-// A 64-byte aligned array of 32-bit words.
+// Recycles the large scratch arrays (packed panels, converted activations) between calls: the
+// page faults of a fresh multi-megabyte allocation cost more than a small layer's arithmetic.
+// Every user writes a whole array before reading it, so what a recycled array held never matters.
+class WordPool {
+ public:
+  static WordPool& Get() {
+    static WordPool* pool = new WordPool;  // never destroyed: arrays may be returned at exit
+    return *pool;
+  }
+  // An array of at least `bytes` bytes (a multiple of 64), 64-byte aligned.
+  int32_t* Take(size_t bytes, size_t* got) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      size_t best = free_.size();
+      for (size_t i = 0; i < free_.size(); ++i) {
+        if (free_[i].bytes >= bytes && (best == free_.size() || free_[i].bytes < free_[best].bytes)) best = i;
+      }
+      if (best < free_.size()) {
+        const Entry e = free_[best];
+        free_.erase(free_.begin() + best);
+        held_ -= e.bytes;
+        *got = e.bytes;
+        return e.p;
+      }
+    }
+    *got = bytes;
+    return static_cast<int32_t*>(std::aligned_alloc(64, bytes));
+  }
+  void Give(int32_t* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Keep at most kMaxBytes: drop the smallest arrays first.
+    free_.push_back({p, bytes});
+    held_ += bytes;
+    while (held_ > kMaxBytes) {
+      size_t small = 0;
+      for (size_t i = 1; i < free_.size(); ++i) small = free_[i].bytes < free_[small].bytes ? i : small;
+      held_ -= free_[small].bytes;
+      std::free(free_[small].p);
+      free_.erase(free_.begin() + small);
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxBytes = size_t{24} << 20;
+  struct Entry {
+    int32_t* p;
+    size_t bytes;
+  };
+  std::mutex mu_;
+  std::vector<Entry> free_;
+  size_t held_ = 0;
+};
+
+// A 64-byte aligned array of 32-bit words from the pool.
 class Words {
  public:
   Words() = default;
-  explicit Words(int64_t n) : p_(static_cast<int32_t*>(std::aligned_alloc(64, Round64(n)))) {}
-  ~Words() { std::free(p_); }
-  Words(Words&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  explicit Words(int64_t n) { p_ = WordPool::Get().Take(Round64(n), &bytes_); }
+  ~Words() {
+    if (p_) WordPool::Get().Give(p_, bytes_);
+  }
+  Words(Words&& o) noexcept : p_(o.p_), bytes_(o.bytes_) { o.p_ = nullptr; }
   Words& operator=(Words&& o) noexcept {
     std::swap(p_, o.p_);
+    std::swap(bytes_, o.bytes_);
     return *this;
   }
   int32_t* get() const { return p_; }
@@ -159,6 +230,7 @@ class Words {
  private:
   static size_t Round64(int64_t n) { return static_cast<size_t>((std::max<int64_t>(n, 1) * 4 + 63) / 64 * 64); }
   int32_t* p_ = nullptr;
+  size_t bytes_ = 0;
 };
 
 // One 32-bit word holding the int16 pair (e0, e1): e0 in the low half, as the micro-kernels read it.
@@ -170,15 +242,6 @@ inline int32_t Word(int32_t e0, int32_t e1) {
 inline int32_t Lo16(int32_t w) { return static_cast<int16_t>(static_cast<uint32_t>(w) & 0xffffu); }
 inline int32_t Hi16(int32_t w) {
   return static_cast<int16_t>((static_cast<uint32_t>(w) - static_cast<uint32_t>(Lo16(w))) >> 16);
-}
-
-bool FitsInt16(const int32_t* w, int64_t n) {
-  int32_t mn = INT32_MAX, mx = INT32_MIN;
-  for (int64_t k = 0; k < n; ++k) {
-    mn = w[k] < mn ? w[k] : mn;
-    mx = w[k] > mx ? w[k] : mx;
-  }
-  return n == 0 || (mn >= INT16_MIN && mx <= INT16_MAX);
 }
 
 }  // namespace
@@ -202,75 +265,138 @@ struct PackedPanel {
 
 namespace {
 
-// fetch(col, step, &e0, &e1) yields the two int32 weights of a step (0 for padding).
+// Steps packed per pass of PackPlane: the weights of a block's columns for this many steps are
+// read row by row (each column's weights are contiguous in w) into column-major pair words, which
+// the tier's transposing store then writes into the panel's step-major rows.
+constexpr int64_t kPackSteps = 256;
+
+// Writes one plane of the panel (hi: the Hi16 parts, else the Lo16 parts). Returns whether some
+// weight does not fit int16 (the lo plane alone then is not exact).
 template <typename Fetch>
-std::unique_ptr<PackedPanel> Pack(const TierKernels* k, int64_t cols, int64_t steps, bool fits16, const Fetch& fetch) {
+bool PackPlane(PackedPanel* p, bool hi, const Fetch& fetch) {
+  std::atomic<bool> wide{false};
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, p->blocks()), [&](const tbb::blocked_range<int64_t>& r) {
+    std::vector<int32_t> pairs(kPackSteps * 2);
+    std::vector<uint32_t> cols(p->block_cols * kPackSteps);  // [column][step] words of one pass
+    bool any_wide = false;
+    for (int64_t b = r.begin(); b < r.end(); ++b) {
+      const int64_t width = p->Width(b), col0 = b * p->block_cols;
+      const int64_t real = std::min(width, p->cols - col0);  // the rest are zero padding columns
+      uint32_t* dst = reinterpret_cast<uint32_t*>((hi ? p->hi : p->lo).get() + p->Offset(b));
+      std::fill(cols.begin() + real * kPackSteps, cols.end(), 0u);
+      for (int64_t s0 = 0; s0 < p->steps; s0 += kPackSteps) {
+        const int64_t n = std::min(kPackSteps, p->steps - s0);
+        for (int64_t j = 0; j < real; ++j) {
+          fetch(col0 + j, s0, s0 + n, pairs.data());
+          uint32_t* c = cols.data() + j * kPackSteps;
+          if (hi) {
+            for (int64_t s = 0; s < n; ++s) c[s] = Word(Hi16(pairs[2 * s]), Hi16(pairs[2 * s + 1]));
+          } else {
+            bool w = false;
+            for (int64_t s = 0; s < n; ++s) {
+              c[s] = Word(pairs[2 * s], pairs[2 * s + 1]);
+              w |= (pairs[2 * s] != Lo16(pairs[2 * s])) | (pairs[2 * s + 1] != Lo16(pairs[2 * s + 1]));
+            }
+            any_wide |= w;
+          }
+        }
+        // panel[s0 + s][j] = cols[j][s]: the transposing store with the columns as its rows.
+        p->k->store_transposed(cols.data(), nullptr, kPackSteps, width, n, dst + s0 * width, width);
+      }
+    }
+    if (any_wide) wide.store(true, std::memory_order_relaxed);
+  });
+  return wide.load();
+}
+
+// Packs cols columns × steps steps. fetch(col, s0, s1, e) writes the int32 weight pairs of column
+// col for steps [s0, s1) to e[0 .. 2·(s1 - s0)), the step's first weight first (0 for a padding
+// partner). The lo plane is packed first; only if some weight is wider than int16 is w read again
+// for the hi plane.
+template <typename Fetch>
+std::unique_ptr<PackedPanel> Pack(const TierKernels* k, int64_t cols, int64_t steps, const Fetch& fetch) {
   auto p = std::make_unique<PackedPanel>();
   p->k = k;
   p->cols = cols;
   p->steps = steps;
   p->block_cols = int64_t{k->lanes} * k->max_vectors;
-  p->planes = fits16 ? 1 : 2;
   const int64_t words = (cols + k->lanes - 1) / k->lanes * k->lanes * steps;
   p->lo = Words(words);
-  if (!fits16) p->hi = Words(words);
-  PackedPanel* pp = p.get();
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, p->blocks()), [&](const tbb::blocked_range<int64_t>& r) {
-    for (int64_t b = r.begin(); b < r.end(); ++b) {
-      const int64_t width = pp->Width(b);
-      int32_t* lo = pp->lo.get() + pp->Offset(b);
-      int32_t* hi = fits16 ? nullptr : pp->hi.get() + pp->Offset(b);
-      for (int64_t s = 0; s < steps; ++s) {
-        for (int64_t j = 0; j < width; ++j) {
-          const int64_t col = b * pp->block_cols + j;
-          int32_t e0 = 0, e1 = 0;
-          if (col < cols) fetch(col, s, &e0, &e1);
-          lo[s * width + j] = Word(Lo16(e0), Lo16(e1));
-          if (hi) hi[s * width + j] = Word(Hi16(e0), Hi16(e1));
-        }
-      }
-    }
-  });
+  p->planes = 1;
+  if (PackPlane(p.get(), false, fetch)) {
+    p->planes = 2;
+    p->hi = Words(words);
+    PackPlane(p.get(), true, fetch);
+  }
   return p;
 }
 
-// Runs every tile of nrows rows against the panel. rows.Pointer(g) is row g's broadcast operand
-// (koff is relative to it), rows.Output(g) its output, with consecutive columns rows.col_stride
-// apart. Tasks take ranges of row tiles and, within a range, finish one column block before the
-// next, so that block's panel stays in the core's cache.
+// Rows per group. A group's tiles are computed into a buffer, one column block at a time, and in
+// blocks of steps whose panel slice (kSliceWords) stays in L1 while every tile of the group uses
+// it; the group's activations stay in L2 across the column blocks. Then each output column's run
+// of consecutive rows is stored at once. (Storing each tile directly would touch one cache line
+// per column for a few rows only; with a column stride of 4 KB, as for 32×32 images, those lines
+// all fall into one L1 set and evict each other before the next tile completes them.)
+constexpr int64_t kGroupRows = 96;
+constexpr int64_t kSliceWords = 6144;
+
+// Stores a group's buffered tile results: z = hi·2^16 + lo (mod 2^32) with two planes, z = lo
+// with one. out[r] is row r's first output of the block; columns are cs apart. With cs > 1 (the
+// convolution), runs of rows whose outputs are consecutive go through the tier's transposing store.
+void StoreGroup(const TierKernels& k, uint32_t* const* out, int64_t n, int64_t ncols, int64_t cs, int64_t width,
+                const uint32_t* lo, const uint32_t* hi) {
+  if (cs == 1) {
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t j = 0; j < ncols; ++j) out[r][j] = hi ? (hi[r * width + j] << 16) + lo[r * width + j] : lo[r * width + j];
+    }
+    return;
+  }
+  for (int64_t r0 = 0, r1; r0 < n; r0 = r1) {
+    for (r1 = r0 + 1; r1 < n && out[r1] == out[r0] + (r1 - r0);) ++r1;
+    k.store_transposed(lo + r0 * width, hi ? hi + r0 * width : nullptr, width, r1 - r0, ncols, out[r0], cs);
+  }
+}
+
+// Runs every tile of nrows rows against the panel. rows.Pointer(g, plane) is row g's broadcast
+// operand (koff is relative to it) in plane 0 (lo) or 1 (hi), rows.planes says how many it has,
+// and rows.Output(g) is row g's output, consecutive columns rows.col_stride apart. Either side may
+// have the two planes of a wide operand (not both): then the hi pass and the lo pass are combined
+// as hi·2^16 + lo. Tasks take ranges of row groups; each output element is computed by one task,
+// with the steps in a fixed order.
 template <typename Rows>
 void RunTiles(const PackedPanel& p, const int64_t* koff, int64_t nrows, const Rows& rows) {
   const TierKernels& k = *p.k;
   const int64_t R = k.max_rows;
-  const int64_t ntiles = (nrows + R - 1) / R;
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, ntiles), [&](const tbb::blocked_range<int64_t>& range) {
-    alignas(64) int32_t lo[gemm::kMaxTileRows * gemm::kMaxTileVectors * 16];
-    alignas(64) int32_t hi[gemm::kMaxTileRows * gemm::kMaxTileVectors * 16];
-    const int32_t* ptr[gemm::kMaxTileRows];
-    for (int64_t b = 0; b < p.blocks(); ++b) {
-      const int64_t width = p.Width(b);
-      const int64_t col0 = b * p.block_cols;
-      const int64_t ncols = std::min(width, p.cols - col0);
-      const int vectors = static_cast<int>(width / k.lanes);
-      for (int64_t t = range.begin(); t < range.end(); ++t) {
-        const int64_t g0 = t * R;
-        const int n = static_cast<int>(std::min(R, nrows - g0));
-        for (int r = 0; r < n; ++r) ptr[r] = rows.Pointer(g0 + r);
-        const TileFn fn = k.fn[n - 1][vectors - 1];
-        fn(ptr, koff, p.steps, p.lo.get() + p.Offset(b), lo);
-        if (p.planes == 2) fn(ptr, koff, p.steps, p.hi.get() + p.Offset(b), hi);
-        for (int r = 0; r < n; ++r) {
-          uint32_t* out = reinterpret_cast<uint32_t*>(rows.Output(g0 + r)) + col0 * rows.col_stride;
-          const int32_t* l = lo + r * width;
-          if (p.planes == 2) {
-            const int32_t* h = hi + r * width;
-            for (int64_t j = 0; j < ncols; ++j) {
-              out[j * rows.col_stride] = (static_cast<uint32_t>(h[j]) << 16) + static_cast<uint32_t>(l[j]);
-            }
-          } else {
-            for (int64_t j = 0; j < ncols; ++j) out[j * rows.col_stride] = static_cast<uint32_t>(l[j]);
+  const int64_t group = (kGroupRows + R - 1) / R * R;
+  const int64_t ngroups = (nrows + group - 1) / group;
+  const int64_t slice = std::max<int64_t>(1, kSliceWords / p.block_cols);
+  const bool two = p.planes == 2 || rows.planes == 2;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, ngroups), [&](const tbb::blocked_range<int64_t>& range) {
+    std::vector<int32_t> lo(group * p.block_cols), hi(two ? group * p.block_cols : 0);
+    std::vector<const int32_t*> ptr_lo(group), ptr_hi(group);
+    std::vector<uint32_t*> out(group);
+    for (int64_t gi = range.begin(); gi < range.end(); ++gi) {
+      const int64_t g0 = gi * group, n = std::min(group, nrows - g0);
+      for (int64_t r = 0; r < n; ++r) {
+        ptr_lo[r] = rows.Pointer(g0 + r, 0);
+        ptr_hi[r] = rows.Pointer(g0 + r, rows.planes - 1);
+      }
+      for (int64_t b = 0; b < p.blocks(); ++b) {
+        const int64_t width = p.Width(b), col0 = b * p.block_cols;
+        const int vectors = static_cast<int>(width / k.lanes);
+        const int32_t* panel_lo = p.lo.get() + p.Offset(b);
+        const int32_t* panel_hi = (p.planes == 2 ? p.hi : p.lo).get() + p.Offset(b);
+        for (int64_t s0 = 0; s0 == 0 || s0 < p.steps; s0 += slice) {
+          const int64_t ns = std::min(slice, p.steps - s0);
+          for (int64_t t0 = 0; t0 < n; t0 += R) {
+            const TileFn fn = k.fn[std::min(R, n - t0) - 1][vectors - 1];
+            fn(&ptr_lo[t0], koff + s0, ns, panel_lo + s0 * width, &lo[t0 * width], s0 > 0);
+            if (two) fn(&ptr_hi[t0], koff + s0, ns, panel_hi + s0 * width, &hi[t0 * width], s0 > 0);
           }
         }
+        for (int64_t r = 0; r < n; ++r) out[r] = reinterpret_cast<uint32_t*>(rows.Output(g0 + r)) + col0 * rows.col_stride;
+        StoreGroup(k, out.data(), n, std::min(width, p.cols - col0), rows.col_stride, width,
+                   reinterpret_cast<const uint32_t*>(lo.data()), two ? reinterpret_cast<const uint32_t*>(hi.data()) : nullptr);
       }
     }
   });
@@ -321,7 +447,8 @@ struct ConvRows {
   int32_t* z;             // the group's first output image
   int64_t img_words, Wp, Wo, HW, F;
   int64_t col_stride;     // HW: consecutive filters of one pixel
-  const int32_t* Pointer(int64_t g) const {
+  int planes = 1;
+  const int32_t* Pointer(int64_t g, int /*plane*/) const {
     const int64_t b = g / HW, p = g % HW;
     return padded + b * img_words + (p / Wo) * Wp + p % Wo;
   }
@@ -341,10 +468,18 @@ ConvS16::ConvS16(const int32_t* w, const ConvDims& d, GemmTier tier) : d_(d) {
     for (int64_t t = 0; t < T; ++t) koff_[cp * T + t] = cp * Hp * Wp + (t / d.KW) * Wp + t % d.KW;
   }
   const int64_t C = d.C;
-  panel_ = Pack(k, d.F, Cp * T, FitsInt16(w, d.F * C * T), [&](int64_t f, int64_t s, int32_t* e0, int32_t* e1) {
-    const int64_t c = 2 * (s / T), t = s % T;
-    *e0 = w[(f * C + c) * T + t];
-    *e1 = c + 1 < C ? w[(f * C + c + 1) * T + t] : 0;
+  panel_ = Pack(k, d.F, Cp * T, [&](int64_t f, int64_t s0, int64_t s1, int32_t* e) {
+    // s = (c / 2)·T + t, advanced without division; an odd C's last pair has a zero partner.
+    const int32_t* row = w + f * C * T;
+    int64_t c = 2 * (s0 / T), t = s0 % T;
+    for (int64_t s = s0; s < s1; ++s, e += 2) {
+      e[0] = row[c * T + t];
+      e[1] = c + 1 < C ? row[(c + 1) * T + t] : 0;
+      if (++t == T) {
+        t = 0;
+        c += 2;
+      }
+    }
   });
 }
 
@@ -391,36 +526,70 @@ bool Conv2DForwardS16(const int16_t* x, const int32_t* w, int32_t* z, const Conv
 
 namespace {
 
+// The Linear forward runs as zᵀ = w·xᵀ: the weights are the broadcast operand, each row of w
+// converted once into pair words (contiguous, so cheap: a batch of 64 rows uses each weight only
+// 64 times), and the batch is the packed panel, so each output row o is stored transposed into
+// the column z[:, o].
 struct LinearRows {
-  const int32_t* x;  // [B][steps] pair words
+  const int32_t* lo;  // [O][steps] pair words of w: Lo16 parts
+  const int32_t* hi;  // Hi16 parts, when planes == 2
   int32_t* z;
-  int64_t steps, O;
-  int64_t col_stride = 1;
-  const int32_t* Pointer(int64_t g) const { return x + g * steps; }
-  int32_t* Output(int64_t g) const { return z + g * O; }
+  int64_t steps, col_stride;  // col_stride = O: consecutive batch rows of one output
+  int planes;
+  const int32_t* Pointer(int64_t o, int plane) const { return (plane ? hi : lo) + o * steps; }
+  int32_t* Output(int64_t o) const { return z + o; }
 };
+
+// Writes w [O][I] as pair words (Lo16 parts, or Hi16 parts when hi) [O][ceil(I/2)]; returns
+// whether some weight does not fit int16.
+bool WeightRows(const int32_t* w, int64_t O, int64_t I, bool hi, int32_t* out) {
+  const int64_t S = (I + 1) / 2;
+  std::atomic<bool> wide{false};
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, O), [&](const tbb::blocked_range<int64_t>& r) {
+    bool any = false;
+    for (int64_t o = r.begin(); o < r.end(); ++o) {
+      const int32_t* src = w + o * I;
+      int32_t* dst = out + o * S;
+      if (hi) {
+        for (int64_t s = 0; s < I / 2; ++s) dst[s] = Word(Hi16(src[2 * s]), Hi16(src[2 * s + 1]));
+        if (I % 2) dst[S - 1] = Word(Hi16(src[I - 1]), 0);
+        continue;
+      }
+      for (int64_t s = 0; s < I / 2; ++s) {
+        dst[s] = Word(src[2 * s], src[2 * s + 1]);
+        any |= (src[2 * s] != Lo16(src[2 * s])) | (src[2 * s + 1] != Lo16(src[2 * s + 1]));
+      }
+      if (I % 2) {
+        dst[S - 1] = Word(src[I - 1], 0);
+        any |= src[I - 1] != Lo16(src[I - 1]);
+      }
+    }
+    if (any) wide.store(true, std::memory_order_relaxed);
+  });
+  return wide.load();
+}
 
 template <typename X>
 bool LinearForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O, GemmTier tier) {
   const TierKernels* k = KernelsOf(tier);
   if (k == nullptr || I <= 0 || O <= 0 || B <= 0) return false;
   const int64_t S = (I + 1) / 2;
-  auto panel = Pack(k, O, S, FitsInt16(w, O * I), [&](int64_t o, int64_t s, int32_t* e0, int32_t* e1) {
-    *e0 = w[o * I + 2 * s];
-    *e1 = 2 * s + 1 < I ? w[o * I + 2 * s + 1] : 0;
-  });
-  Words xs(B * S);
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, B), [&](const tbb::blocked_range<int64_t>& r) {
-    for (int64_t b = r.begin(); b < r.end(); ++b) {
-      const X* src = x + b * I;
-      int32_t* dst = xs.get() + b * S;
-      for (int64_t s = 0; s < I / 2; ++s) dst[s] = Word(src[2 * s], src[2 * s + 1]);
-      if (I % 2) dst[S - 1] = Word(src[I - 1], 0);
+  Words lo(O * S), hi;
+  const bool wide = WeightRows(w, O, I, false, lo.get());
+  if (wide) {
+    hi = Words(O * S);
+    WeightRows(w, O, I, true, hi.get());
+  }
+  auto panel = Pack(k, B, S, [&](int64_t b, int64_t s0, int64_t s1, int32_t* e) {
+    const X* src = x + b * I;
+    for (int64_t s = s0; s < s1; ++s, e += 2) {
+      e[0] = src[2 * s];
+      e[1] = 2 * s + 1 < I ? src[2 * s + 1] : 0;
     }
   });
   std::vector<int64_t> koff(S);
   for (int64_t s = 0; s < S; ++s) koff[s] = s;
-  RunTiles(*panel, koff.data(), B, LinearRows{xs.get(), z, S, O});
+  RunTiles(*panel, koff.data(), O, LinearRows{lo.get(), hi.get(), z, S, O, wide ? 2 : 1});
   return true;
 }
 

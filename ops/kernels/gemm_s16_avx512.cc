@@ -17,21 +17,22 @@ namespace {
 
 #define NITRO_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
-// A full tile is 8 rows × 3 vectors: 24 accumulators, 3 panel vectors and one broadcast take 28
-// of the 32 zmm registers. Per step: 3 panel loads and 8 broadcast loads feed 24 vpdpwssd.
-constexpr int kRows = 8;
-constexpr int kVectors = 3;
+// A full tile is 6 rows × 4 vectors (64 columns, so 128, 256 and 512 filters need no narrower
+// tail block): 24 accumulators, 4 panel vectors and one broadcast take 29 of the 32 zmm
+// registers. Per step: 4 panel loads and 6 broadcast loads feed 24 vpdpwssd.
+constexpr int kRows = 6;
+constexpr int kVectors = 4;
 
 template <int R, int V>
 NITRO_TARGET_AVX512 void Tile(const int32_t* const* rows, const int64_t* koff, int64_t steps, const int32_t* panel,
-                              int32_t* out) {
+                              int32_t* out, bool accumulate) {
   __m512i acc[R][V];
   const int32_t* a[R];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     a[r] = rows[r];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_si512();
+    for (int v = 0; v < V; ++v) acc[r][v] = accumulate ? _mm512_loadu_si512(out + r * (16 * V) + 16 * v) : _mm512_setzero_si512();
   }
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t off = koff[s];
@@ -63,7 +64,7 @@ void FillRow(TierKernels& k) {
 }
 
 TierKernels Make() {
-  TierKernels k{"avx512-vnni", 16, kRows, kVectors, {}};
+  TierKernels k{"avx512-vnni", 16, kRows, kVectors, {}, &StoreTransposedAvx2};
   FillRow<kRows>(k);
   return k;
 }

@@ -15,11 +15,24 @@
 namespace nitro::kernels::gemm {
 
 // One tile: for r < rows and j < cols,
-//   out[r * cols + j] = Σ_{s < steps} dot(a[r][koff[s]], panel[s * cols + j])   (mod 2^32)
-// where a[r] = rows[r] points into the broadcast operand, dot is the int16 pair product sum, and
-// cols = lanes · vectors of the kernel. panel is 64-byte aligned; out is a tile-sized buffer.
+//   out[r * cols + j] = init + Σ_{s < steps} dot(a[r][koff[s]], panel[s * cols + j])   (mod 2^32)
+// where a[r] = rows[r] points into the broadcast operand, dot is the int16 pair product sum,
+// cols = lanes · vectors of the kernel, and init is out's previous value when accumulate is set
+// (a later block of steps), else 0. panel is 64-byte aligned; out is a tile-sized buffer.
 using TileFn = void (*)(const int32_t* const* rows, const int64_t* koff, int64_t steps, const int32_t* panel,
-                        int32_t* out);
+                        int32_t* out, bool accumulate);
+
+// Stores n rows × ncols columns of tile results transposed: out[j * cs + r] = v(r, j) with
+// v(r, j) = (hi[r * width + j] << 16) + lo[r * width + j] (mod 2^32), or lo[r * width + j] when hi
+// is null. The conv epilogue: rows are consecutive pixels, columns filters HW apart.
+using StoreFn = void (*)(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols, uint32_t* out,
+                         int64_t cs);
+
+// The plain C++ StoreFn, and the AVX2 one (8×8 register transposes), which the AVX-512 tier uses too.
+void StoreTransposedScalar(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols,
+                           uint32_t* out, int64_t cs);
+void StoreTransposedAvx2(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols,
+                         uint32_t* out, int64_t cs);
 
 constexpr int kMaxTileRows = 8;
 constexpr int kMaxTileVectors = 4;
@@ -32,6 +45,7 @@ struct TierKernels {
   int max_rows;     // rows of the full tile
   int max_vectors;  // vectors of the full tile
   TileFn fn[kMaxTileRows][kMaxTileVectors];
+  StoreFn store_transposed;
 };
 
 // nullptr when the tier is not compiled in; callers also check the CPU (gemm_s16.cc).
