@@ -201,7 +201,7 @@ class WordPool {
   }
 
  private:
-  static constexpr size_t kMaxBytes = size_t{24} << 20;
+  static constexpr size_t kMaxBytes = size_t{16} << 20;
   struct Entry {
     int32_t* p;
     size_t bytes;
@@ -265,18 +265,35 @@ struct PackedPanel {
 
 namespace {
 
-// Steps packed per pass of PackPlane: the weights of a block's columns for this many steps are
-// read row by row (each column's weights are contiguous in w) into column-major pair words, which
-// the tier's transposing store then writes into the panel's step-major rows.
-constexpr int64_t kPackSteps = 256;
+// out[i] = the pair word of (a[i·stride], b[i·stride]) for i < n, b == nullptr meaning a zero
+// partner: the Lo16 parts, or the Hi16 parts when hi. Returns whether some value does not fit
+// int16 (only computed for the lo parts).
+template <typename T>
+bool PairWords(const T* a, const T* b, int64_t stride, int64_t n, bool hi, uint32_t* out) {
+  bool wide = false;
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t e0 = a[i * stride], e1 = b ? static_cast<int32_t>(b[i * stride]) : 0;
+    if (hi) {
+      out[i] = static_cast<uint32_t>(Word(Hi16(e0), Hi16(e1)));
+    } else {
+      out[i] = static_cast<uint32_t>(Word(e0, e1));
+      wide |= (e0 != Lo16(e0)) | (e1 != Lo16(e1));
+    }
+  }
+  return wide;
+}
+
+// Steps packed per pass of PackPlane: the pair words of a block's columns for this many steps are
+// built column by column (each column's weights are contiguous in memory), then the tier's
+// transposing store writes them into the panel's step-major rows.
+constexpr int64_t kPackSteps = 1024;
 
 // Writes one plane of the panel (hi: the Hi16 parts, else the Lo16 parts). Returns whether some
-// weight does not fit int16 (the lo plane alone then is not exact).
+// value does not fit int16 (the lo plane alone then is not exact).
 template <typename Fetch>
 bool PackPlane(PackedPanel* p, bool hi, const Fetch& fetch) {
   std::atomic<bool> wide{false};
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, p->blocks()), [&](const tbb::blocked_range<int64_t>& r) {
-    std::vector<int32_t> pairs(kPackSteps * 2);
     std::vector<uint32_t> cols(p->block_cols * kPackSteps);  // [column][step] words of one pass
     bool any_wide = false;
     for (int64_t b = r.begin(); b < r.end(); ++b) {
@@ -286,20 +303,7 @@ bool PackPlane(PackedPanel* p, bool hi, const Fetch& fetch) {
       std::fill(cols.begin() + real * kPackSteps, cols.end(), 0u);
       for (int64_t s0 = 0; s0 < p->steps; s0 += kPackSteps) {
         const int64_t n = std::min(kPackSteps, p->steps - s0);
-        for (int64_t j = 0; j < real; ++j) {
-          fetch(col0 + j, s0, s0 + n, pairs.data());
-          uint32_t* c = cols.data() + j * kPackSteps;
-          if (hi) {
-            for (int64_t s = 0; s < n; ++s) c[s] = Word(Hi16(pairs[2 * s]), Hi16(pairs[2 * s + 1]));
-          } else {
-            bool w = false;
-            for (int64_t s = 0; s < n; ++s) {
-              c[s] = Word(pairs[2 * s], pairs[2 * s + 1]);
-              w |= (pairs[2 * s] != Lo16(pairs[2 * s])) | (pairs[2 * s + 1] != Lo16(pairs[2 * s + 1]));
-            }
-            any_wide |= w;
-          }
-        }
+        for (int64_t j = 0; j < real; ++j) any_wide |= fetch(col0 + j, s0, s0 + n, hi, cols.data() + j * kPackSteps);
         // panel[s0 + s][j] = cols[j][s]: the transposing store with the columns as its rows.
         p->k->store_transposed(cols.data(), nullptr, kPackSteps, width, n, dst + s0 * width, width);
       }
@@ -309,10 +313,10 @@ bool PackPlane(PackedPanel* p, bool hi, const Fetch& fetch) {
   return wide.load();
 }
 
-// Packs cols columns × steps steps. fetch(col, s0, s1, e) writes the int32 weight pairs of column
-// col for steps [s0, s1) to e[0 .. 2·(s1 - s0)), the step's first weight first (0 for a padding
-// partner). The lo plane is packed first; only if some weight is wider than int16 is w read again
-// for the hi plane.
+// Packs cols columns × steps steps. fetch(col, s0, s1, hi, out) writes the pair words (Lo16 or
+// Hi16 parts) of column col for steps [s0, s1) to out and returns whether some lo value does not
+// fit int16. The lo plane is packed first; only if some value is wider than int16 is the operand
+// read again for the hi plane.
 template <typename Fetch>
 std::unique_ptr<PackedPanel> Pack(const TierKernels* k, int64_t cols, int64_t steps, const Fetch& fetch) {
   auto p = std::make_unique<PackedPanel>();
@@ -468,18 +472,16 @@ ConvS16::ConvS16(const int32_t* w, const ConvDims& d, GemmTier tier) : d_(d) {
     for (int64_t t = 0; t < T; ++t) koff_[cp * T + t] = cp * Hp * Wp + (t / d.KW) * Wp + t % d.KW;
   }
   const int64_t C = d.C;
-  panel_ = Pack(k, d.F, Cp * T, [&](int64_t f, int64_t s0, int64_t s1, int32_t* e) {
-    // s = (c / 2)·T + t, advanced without division; an odd C's last pair has a zero partner.
-    const int32_t* row = w + f * C * T;
-    int64_t c = 2 * (s0 / T), t = s0 % T;
-    for (int64_t s = s0; s < s1; ++s, e += 2) {
-      e[0] = row[c * T + t];
-      e[1] = c + 1 < C ? row[(c + 1) * T + t] : 0;
-      if (++t == T) {
-        t = 0;
-        c += 2;
-      }
+  panel_ = Pack(k, d.F, Cp * T, [&](int64_t f, int64_t s0, int64_t s1, bool hi, uint32_t* out) {
+    // Step s = cp·T + t reads w[f][2cp][t] and w[f][2cp + 1][t] (zero past an odd C's last channel).
+    bool wide = false;
+    for (int64_t s = s0; s < s1;) {
+      const int64_t cp = s / T, t0 = s - cp * T, n = std::min(T - t0, s1 - s);
+      const int32_t* a = w + (f * C + 2 * cp) * T + t0;
+      wide |= PairWords(a, 2 * cp + 1 < C ? a + T : nullptr, 1, n, hi, out + (s - s0));
+      s += n;
     }
+    return wide;
   });
 }
 
@@ -580,12 +582,12 @@ bool LinearForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int6
     hi = Words(O * S);
     WeightRows(w, O, I, true, hi.get());
   }
-  auto panel = Pack(k, B, S, [&](int64_t b, int64_t s0, int64_t s1, int32_t* e) {
-    const X* src = x + b * I;
-    for (int64_t s = s0; s < s1; ++s, e += 2) {
-      e[0] = src[2 * s];
-      e[1] = 2 * s + 1 < I ? src[2 * s + 1] : 0;
-    }
+  auto panel = Pack(k, B, S, [&](int64_t b, int64_t s0, int64_t s1, bool hi, uint32_t* out) {
+    const X* src = x + b * I + 2 * s0;
+    const int64_t full = std::min(s1, I / 2) - s0;  // steps with both inputs inside the row
+    bool wide = full > 0 && PairWords(src, src + 1, 2, full, hi, out);
+    if (full < s1 - s0) wide |= PairWords(src + 2 * full, static_cast<const X*>(nullptr), 2, 1, hi, out + full);
+    return wide;
   });
   std::vector<int64_t> koff(S);
   for (int64_t s = 0; s < S; ++s) koff[s] = s;

@@ -2,20 +2,21 @@
 // int32 weights, int32 results modulo 2^32, bit-identical to the portable kernels in conv2d.h and
 // linear.h.
 //
-// The weights are packed once per call into panels of 16-bit planes. A weight w is split into
-// lo = int16(w) (its low 16 bits, read as signed) and hi = int16((w - lo) / 2^16), so that
-// w ≡ hi·2^16 + lo (mod 2^32) for every int32 w, and z = (Σ hi·x)·2^16 + Σ lo·x (mod 2^32). When
-// every weight of the tensor fits int16, hi is zero and only the lo plane is packed and run.
-// Activations are widened to int16 on the fly. A register-blocked micro-kernel (gemm_s16_tile.h)
-// accumulates int16 pairs into 32-bit lanes (vpmaddwd + vpaddd on AVX2, vpdpwssd on AVX-512
-// VNNI), which is exact modulo 2^32.
+// A register-blocked micro-kernel (gemm_s16_tile.h) multiplies a broadcast operand (rows) by a
+// packed panel (columns), both as int16 pairs, accumulating into 32-bit lanes: vpmaddwd + vpaddd
+// on AVX2, vpdpwssd on AVX-512 VNNI, exact modulo 2^32. The tier is chosen at run time from CPUID.
 //
-// The convolution is an implicit GEMM: each image is copied once into a zero-padded int16 layout
-// with channel pairs interleaved, and the micro-kernel reads every tap of every output pixel
-// straight from it, so no im2col matrix exists. Its results go straight into the [B, F, Ho, Wo]
-// layout.
+// Weights are split into 16-bit planes once per call: lo = int16(w) (the low 16 bits read as
+// signed) and hi = int16((w - lo) / 2^16), so that w ≡ hi·2^16 + lo (mod 2^32) for every int32 w
+// and z = (Σ hi·x)·2^16 + Σ lo·x (mod 2^32). When every weight of the tensor fits int16, hi is zero
+// and only the lo plane is built and run; the check costs nothing extra, it is made while packing.
 //
-// Threads split the output tiles (tbb::parallel_for in the calling task arena). Each output
+// The convolution is an implicit GEMM. The filters are the panel (64 or 16 columns per block).
+// Each image is copied once into a zero-padded int16 layout with channel pairs interleaved, and
+// the micro-kernel reads every tap of every output pixel straight from it, so no im2col matrix
+// exists. Results go straight into the [B, F, Ho, Wo] layout through a transposing store.
+//
+// Threads split the output rows (tbb::parallel_for in the calling task arena). Each output
 // element is computed by exactly one task with a fixed order of steps, so the result does not
 // depend on the thread count (and integer sums modulo 2^32 do not depend on the order anyway).
 #ifndef NITRO_OPS_KERNELS_GEMM_S16_H_
@@ -82,7 +83,11 @@ bool Conv2DForwardS16(const int8_t* x, const int32_t* w, int32_t* z, const ConvD
 bool Conv2DForwardS16(const int16_t* x, const int32_t* w, int32_t* z, const ConvDims& d,
                       GemmTier tier = ActiveGemmTier());
 
-// The Linear forward z[b, o] = Σ_i x[b, i] · w[o, i] (mod 2^32), x [B, I], w [O, I], z [B, O].
+// The Linear forward z[b, o] = Σ_i x[b, i] · w[o, i] (mod 2^32), x [B, I], w [O, I], z [B, O], as
+// zᵀ = w·xᵀ: the weight rows are the broadcast operand and the batch is the panel. The Linear op
+// does not use it: at batch 64 each weight serves only 64 products, so the per-call conversion of
+// the weights dominates, and the dot-product kernel of linear_avx2.h, which needs no transpose,
+// is as fast or faster on the paper's shapes (bench/conv_bench, docs/performance.md).
 bool LinearForwardS16(const int8_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O,
                       GemmTier tier = ActiveGemmTier());
 bool LinearForwardS16(const int16_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O,
