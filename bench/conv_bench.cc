@@ -40,7 +40,7 @@ struct ConvLayer {
   int64_t C, H, F;  // input channels, image side, filters
 };
 // VGG8B CIFAR-10 (models/vgg8b_cifar10.pbtxt).
-const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128},  {"b1", 128, 32, 256}, {"b2", 256, 16, 256},
+const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128},   {"b1", 128, 32, 256}, {"b2", 256, 16, 256},
                                  {"b3", 256, 16, 512}, {"b4", 512, 8, 512},  {"b5", 512, 4, 512}};
 
 struct LinearLayer {
@@ -151,10 +151,11 @@ int BenchConv(const ConvLayer& l, const Peaks& peaks, const Options& o, std::mt1
                                 return kernels::Conv2DForwardIm2col(x.data(), w.data(), z->data(), d);
                               }}};
   for (const auto& [tier, peak] : NewTiers(peaks)) {
-    paths.push_back({std::string("gemm_s16 ") + kernels::GemmTierName(tier), peak, [&, t = tier](std::vector<int32_t>* z) {
-                       z->resize(n);
-                       return kernels::Conv2DForwardS16(x.data(), w.data(), z->data(), d, t);
-                     }});
+    paths.push_back(
+        {std::string("gemm_s16 ") + kernels::GemmTierName(tier), peak, [&, t = tier](std::vector<int32_t>* z) {
+           z->resize(n);
+           return kernels::Conv2DForwardS16(x.data(), w.data(), z->data(), d, t);
+         }});
   }
   return RunPaths(l.name, n * d.C * 9, paths, o);
 }
@@ -171,10 +172,11 @@ int BenchLinear(const LinearLayer& l, const Peaks& peaks, const Options& o, std:
                                 return kernels::LinearForwardAvx2(x.data(), w.data(), z->data(), B, l.I, l.O);
                               }}};
   for (const auto& [tier, peak] : NewTiers(peaks)) {
-    paths.push_back({std::string("gemm_s16 ") + kernels::GemmTierName(tier), peak, [&, t = tier](std::vector<int32_t>* z) {
-                       z->resize(B * l.O);
-                       return kernels::LinearForwardS16(x.data(), w.data(), z->data(), B, l.I, l.O, t);
-                     }});
+    paths.push_back(
+        {std::string("gemm_s16 ") + kernels::GemmTierName(tier), peak, [&, t = tier](std::vector<int32_t>* z) {
+           z->resize(B * l.O);
+           return kernels::LinearForwardS16(x.data(), w.data(), z->data(), B, l.I, l.O, t);
+         }});
   }
   return RunPaths(l.name, B * l.I * l.O, paths, o);
 }

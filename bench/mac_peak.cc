@@ -32,31 +32,32 @@ __attribute__((target("avx2"))) int64_t Avx2Once(int64_t iterations) {
   const int64_t t0 = NowNs();
   for (int64_t i = 0; i < iterations; ++i) {
     asm volatile(
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
-      "vpaddd %%ymm12, %%ymm0, %%ymm0\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
-      "vpaddd %%ymm13, %%ymm1, %%ymm1\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
-      "vpaddd %%ymm12, %%ymm2, %%ymm2\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
-      "vpaddd %%ymm13, %%ymm3, %%ymm3\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
-      "vpaddd %%ymm12, %%ymm4, %%ymm4\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
-      "vpaddd %%ymm13, %%ymm5, %%ymm5\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
-      "vpaddd %%ymm12, %%ymm6, %%ymm6\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
-      "vpaddd %%ymm13, %%ymm7, %%ymm7\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
-      "vpaddd %%ymm12, %%ymm8, %%ymm8\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
-      "vpaddd %%ymm13, %%ymm9, %%ymm9\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
-      "vpaddd %%ymm12, %%ymm10, %%ymm10\n\t"
-      "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
-      "vpaddd %%ymm13, %%ymm11, %%ymm11\n\t"
-      ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
+        "vpaddd %%ymm12, %%ymm0, %%ymm0\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
+        "vpaddd %%ymm13, %%ymm1, %%ymm1\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
+        "vpaddd %%ymm12, %%ymm2, %%ymm2\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
+        "vpaddd %%ymm13, %%ymm3, %%ymm3\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
+        "vpaddd %%ymm12, %%ymm4, %%ymm4\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
+        "vpaddd %%ymm13, %%ymm5, %%ymm5\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
+        "vpaddd %%ymm12, %%ymm6, %%ymm6\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
+        "vpaddd %%ymm13, %%ymm7, %%ymm7\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
+        "vpaddd %%ymm12, %%ymm8, %%ymm8\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
+        "vpaddd %%ymm13, %%ymm9, %%ymm9\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t"
+        "vpaddd %%ymm12, %%ymm10, %%ymm10\n\t"
+        "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t"
+        "vpaddd %%ymm13, %%ymm11, %%ymm11\n\t" ::
+            : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+              "xmm13", "xmm14", "xmm15");
   }
   return PerSecond(iterations * 12 * 16, NowNs() - t0);
 }
@@ -65,31 +66,33 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) int64_t VnniOnce
   const int64_t t0 = NowNs();
   for (int64_t i = 0; i < iterations; ++i) {
     asm volatile(
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm0\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm1\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm2\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm3\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm4\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm5\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm6\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm7\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm8\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm9\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm10\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm11\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm12\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm13\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm14\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm15\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm16\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm17\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm18\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm19\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm20\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm21\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm22\n\t"
-      "vpdpwssd %%zmm25, %%zmm24, %%zmm23\n\t"
-      ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25");
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm0\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm1\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm2\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm3\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm4\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm5\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm6\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm7\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm8\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm9\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm10\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm11\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm12\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm13\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm14\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm15\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm16\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm17\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm18\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm19\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm20\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm21\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm22\n\t"
+        "vpdpwssd %%zmm25, %%zmm24, %%zmm23\n\t" ::
+            : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+              "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23",
+              "xmm24", "xmm25");
   }
   return PerSecond(iterations * 24 * 32, NowNs() - t0);
 }

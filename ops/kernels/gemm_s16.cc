@@ -22,10 +22,14 @@ using gemm::TileFn;
 
 const char* GemmTierName(GemmTier tier) {
   switch (tier) {
-    case GemmTier::kNone: return "portable";
-    case GemmTier::kScalar: return "scalar";
-    case GemmTier::kAvx2: return "avx2";
-    case GemmTier::kAvx512Vnni: return "avx512-vnni";
+    case GemmTier::kNone:
+      return "portable";
+    case GemmTier::kScalar:
+      return "scalar";
+    case GemmTier::kAvx2:
+      return "avx2";
+    case GemmTier::kAvx512Vnni:
+      return "avx512-vnni";
   }
   return "?";
 }
@@ -35,15 +39,18 @@ namespace {
 bool CpuRuns(GemmTier tier) {
   switch (tier) {
     case GemmTier::kNone:
-    case GemmTier::kScalar: return true;
+    case GemmTier::kScalar:
+      return true;
 #if defined(__x86_64__) && defined(__GNUC__)
-    case GemmTier::kAvx2: return gemm::Avx2Kernels() != nullptr && __builtin_cpu_supports("avx2");
+    case GemmTier::kAvx2:
+      return gemm::Avx2Kernels() != nullptr && __builtin_cpu_supports("avx2");
     case GemmTier::kAvx512Vnni:
       return gemm::Avx512VnniKernels() != nullptr && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("avx512vnni");
 #else
-    default: return false;
+    default:
+      return false;
 #endif
   }
   return false;
@@ -52,10 +59,14 @@ bool CpuRuns(GemmTier tier) {
 const TierKernels* KernelsOf(GemmTier tier) {
   if (!CpuRuns(tier)) return nullptr;
   switch (tier) {
-    case GemmTier::kScalar: return gemm::ScalarKernels();
-    case GemmTier::kAvx2: return gemm::Avx2Kernels();
-    case GemmTier::kAvx512Vnni: return gemm::Avx512VnniKernels();
-    default: return nullptr;
+    case GemmTier::kScalar:
+      return gemm::ScalarKernels();
+    case GemmTier::kAvx2:
+      return gemm::Avx2Kernels();
+    case GemmTier::kAvx512Vnni:
+      return gemm::Avx512VnniKernels();
+    default:
+      return nullptr;
   }
 }
 
@@ -351,7 +362,8 @@ void StoreGroup(const TierKernels& k, uint32_t* const* out, int64_t n, int64_t n
                 const uint32_t* lo, const uint32_t* hi) {
   if (cs == 1) {
     for (int64_t r = 0; r < n; ++r) {
-      for (int64_t j = 0; j < ncols; ++j) out[r][j] = hi ? (hi[r * width + j] << 16) + lo[r * width + j] : lo[r * width + j];
+      for (int64_t j = 0; j < ncols; ++j)
+        out[r][j] = hi ? (hi[r * width + j] << 16) + lo[r * width + j] : lo[r * width + j];
     }
     return;
   }
@@ -398,9 +410,11 @@ void RunTiles(const PackedPanel& p, const int64_t* koff, int64_t nrows, const Ro
             if (two) fn(&ptr_hi[t0], koff + s0, ns, panel_hi + s0 * width, &hi[t0 * width], s0 > 0);
           }
         }
-        for (int64_t r = 0; r < n; ++r) out[r] = reinterpret_cast<uint32_t*>(rows.Output(g0 + r)) + col0 * rows.col_stride;
+        for (int64_t r = 0; r < n; ++r)
+          out[r] = reinterpret_cast<uint32_t*>(rows.Output(g0 + r)) + col0 * rows.col_stride;
         StoreGroup(k, out.data(), n, std::min(width, p.cols - col0), rows.col_stride, width,
-                   reinterpret_cast<const uint32_t*>(lo.data()), two ? reinterpret_cast<const uint32_t*>(hi.data()) : nullptr);
+                   reinterpret_cast<const uint32_t*>(lo.data()),
+                   two ? reinterpret_cast<const uint32_t*>(hi.data()) : nullptr);
       }
     }
   });
@@ -450,7 +464,7 @@ struct ConvRows {
   const int32_t* padded;  // the group's converted images
   int32_t* z;             // the group's first output image
   int64_t img_words, Wp, Wo, HW, F;
-  int64_t col_stride;     // HW: consecutive filters of one pixel
+  int64_t col_stride;  // HW: consecutive filters of one pixel
   int planes = 1;
   const int32_t* Pointer(int64_t g, int /*plane*/) const {
     const int64_t b = g / HW, p = g % HW;
@@ -600,8 +614,7 @@ bool LinearForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int6
 bool LinearForwardS16(const int8_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O, GemmTier tier) {
   return LinearForwardImpl(x, w, z, B, I, O, tier);
 }
-bool LinearForwardS16(const int16_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O,
-                      GemmTier tier) {
+bool LinearForwardS16(const int16_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O, GemmTier tier) {
   return LinearForwardImpl(x, w, z, B, I, O, tier);
 }
 

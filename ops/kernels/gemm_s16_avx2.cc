@@ -32,7 +32,10 @@ NITRO_TARGET_AVX2 void Tile(const int32_t* const* rows, const int64_t* koff, int
   for (int r = 0; r < R; ++r) {
     a[r] = rows[r];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) acc[r][v] = accumulate ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(out + r * (8 * V) + 8 * v)) : _mm256_setzero_si256();
+    for (int v = 0; v < V; ++v) {
+      acc[r][v] = accumulate ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(out + r * (8 * V) + 8 * v))
+                             : _mm256_setzero_si256();
+    }
   }
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t off = koff[s];
@@ -94,7 +97,8 @@ NITRO_TARGET_AVX2 void Transpose8x8(const uint32_t* lo, const uint32_t* hi, int6
     u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
   }
   for (int j = 0; j < 4; ++j) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (j0 + j) * cs + r0), _mm256_permute2x128_si256(u[j], u[j + 4], 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (j0 + j) * cs + r0),
+                        _mm256_permute2x128_si256(u[j], u[j + 4], 0x20));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (j0 + j + 4) * cs + r0),
                         _mm256_permute2x128_si256(u[j], u[j + 4], 0x31));
   }

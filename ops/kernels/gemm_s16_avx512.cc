@@ -32,7 +32,9 @@ NITRO_TARGET_AVX512 void Tile(const int32_t* const* rows, const int64_t* koff, i
   for (int r = 0; r < R; ++r) {
     a[r] = rows[r];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) acc[r][v] = accumulate ? _mm512_loadu_si512(out + r * (16 * V) + 16 * v) : _mm512_setzero_si512();
+    for (int v = 0; v < V; ++v) {
+      acc[r][v] = accumulate ? _mm512_loadu_si512(out + r * (16 * V) + 16 * v) : _mm512_setzero_si512();
+    }
   }
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t off = koff[s];

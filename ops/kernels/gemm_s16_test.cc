@@ -88,8 +88,8 @@ TEST(GemmS16, LinearMatchesReference) {
   for (GemmTier tier : RunnableGemmTiers()) {
     for (const LinearCase& c : kLinearCases) {
       for (const WeightRange& wr : kWeightRanges) {
-        SCOPED_TRACE(testing::Message() << Label(tier) << " " << c.B << "x" << c.I << "x" << c.O << " w in ["
-                                        << wr.lo << ", " << wr.hi << "]");
+        SCOPED_TRACE(testing::Message() << Label(tier) << " " << c.B << "x" << c.I << "x" << c.O << " w in [" << wr.lo
+                                        << ", " << wr.hi << "]");
         auto w = Random<int32_t>(gen, c.O * c.I, wr.lo, wr.hi);
         auto x8 = Random<int8_t>(gen, c.B * c.I, -128, 127);
         auto x16 = Random<int16_t>(gen, c.B * c.I, INT16_MIN, INT16_MAX);
@@ -132,8 +132,9 @@ TEST(GemmS16, LinearWrapsLikeReference) {
 
 // The weight split at the int16 boundary and at the ends of int32, one weight at a time.
 TEST(GemmS16, PlaneSplitIsExactAtBoundaries) {
-  const int32_t special[] = {0, 1, -1, INT16_MAX, INT16_MIN, INT16_MAX + 1, INT16_MIN - 1, 65535, 65536, -65536,
-                             (1 << 30), -(1 << 30), INT32_MAX, INT32_MIN, INT32_MAX - 32767, INT32_MIN + 32768};
+  const int32_t special[] = {
+      0,     1,      -1,        INT16_MAX,  INT16_MIN, INT16_MAX + 1, INT16_MIN - 1,     65535,
+      65536, -65536, (1 << 30), -(1 << 30), INT32_MAX, INT32_MIN,     INT32_MAX - 32767, INT32_MIN + 32768};
   const int16_t xs[] = {1, -1, 3, INT16_MAX, INT16_MIN};
   for (GemmTier tier : RunnableGemmTiers()) {
     for (int32_t wv : special) {
@@ -148,16 +149,16 @@ TEST(GemmS16, PlaneSplitIsExactAtBoundaries) {
 }
 
 const ConvDims kConvShapes[] = {
-    {2, 1, 28, 28, 8, 3, 3, 1},    // MNIST first layer shape, C = 1
-    {3, 3, 9, 7, 20, 3, 3, 1},     // C = 3, odd spatial sizes, F past one vector
-    {2, 128, 8, 8, 36, 3, 3, 1},   // C = 128, small image
-    {2, 128, 4, 4, 16, 3, 3, 0},   // pad 0 (2×2 output)
-    {3, 5, 7, 9, 6, 3, 3, 1},      // odd C
-    {70, 4, 2, 2, 5, 3, 3, 1},     // more images than rows of a tile per output row
-    {2, 3, 6, 5, 4, 3, 3, 0},      // pad 0, odd sizes
-    {1, 2, 4, 4, 3, 1, 1, 0},      // 1×1 kernel
-    {2, 6, 5, 5, 50, 3, 1, 2},     // non-square kernel, pad 2
-    {1, 16, 1, 1, 49, 3, 3, 1},    // 1×1 image: every tap but the centre is padding
+    {2, 1, 28, 28, 8, 3, 3, 1},   // MNIST first layer shape, C = 1
+    {3, 3, 9, 7, 20, 3, 3, 1},    // C = 3, odd spatial sizes, F past one vector
+    {2, 128, 8, 8, 36, 3, 3, 1},  // C = 128, small image
+    {2, 128, 4, 4, 16, 3, 3, 0},  // pad 0 (2×2 output)
+    {3, 5, 7, 9, 6, 3, 3, 1},     // odd C
+    {70, 4, 2, 2, 5, 3, 3, 1},    // more images than rows of a tile per output row
+    {2, 3, 6, 5, 4, 3, 3, 0},     // pad 0, odd sizes
+    {1, 2, 4, 4, 3, 1, 1, 0},     // 1×1 kernel
+    {2, 6, 5, 5, 50, 3, 1, 2},    // non-square kernel, pad 2
+    {1, 16, 1, 1, 49, 3, 3, 1},   // 1×1 image: every tap but the centre is padding
 };
 
 TEST(GemmS16, Conv2DMatchesReference) {
@@ -166,8 +167,8 @@ TEST(GemmS16, Conv2DMatchesReference) {
     for (const ConvDims& d : kConvShapes) {
       for (const WeightRange& wr : kWeightRanges) {
         SCOPED_TRACE(testing::Message() << Label(tier) << " " << d.B << "x" << d.C << "x" << d.H << "x" << d.W << " F"
-                                        << d.F << " k" << d.KH << "x" << d.KW << " pad " << d.pad << " w in ["
-                                        << wr.lo << ", " << wr.hi << "]");
+                                        << d.F << " k" << d.KH << "x" << d.KW << " pad " << d.pad << " w in [" << wr.lo
+                                        << ", " << wr.hi << "]");
         auto w = Random<int32_t>(gen, d.F * d.C * d.KH * d.KW, wr.lo, wr.hi);
         auto x8 = Random<int8_t>(gen, d.B * d.C * d.H * d.W, -128, 127);
         auto x16 = Random<int16_t>(gen, d.B * d.C * d.H * d.W, INT16_MIN, INT16_MAX);

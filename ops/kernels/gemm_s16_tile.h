@@ -31,8 +31,8 @@ using StoreFn = void (*)(const uint32_t* lo, const uint32_t* hi, int64_t width, 
 // The plain C++ StoreFn, and the AVX2 one (8×8 register transposes), which the AVX-512 tier uses too.
 void StoreTransposedScalar(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols,
                            uint32_t* out, int64_t cs);
-void StoreTransposedAvx2(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols,
-                         uint32_t* out, int64_t cs);
+void StoreTransposedAvx2(const uint32_t* lo, const uint32_t* hi, int64_t width, int64_t n, int64_t ncols, uint32_t* out,
+                         int64_t cs);
 
 constexpr int kMaxTileRows = 8;
 constexpr int kMaxTileVectors = 4;
