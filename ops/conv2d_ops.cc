@@ -6,6 +6,7 @@
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
 #include "ops/kernels/conv2d_sparse_grad.h"
+#include "ops/kernels/gemm_s16.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -29,6 +30,7 @@ absl::Status Conv2DKernel(KernelContext& ctx) {
   DispatchDType(x.dtype(), [&](auto t) {
     using X = decltype(t);
     if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
+      if (kernels::Conv2DForwardS16(x.data<X>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), d)) return 0;
       if (kernels::Conv2DForwardIm2col(x.data<X>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), d)) return 0;
     }
     kernels::Conv2DForward(x.data<X>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), d);

@@ -10,6 +10,8 @@
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
 #include "ops/kernels/elementwise.h"
+#include "ops/kernels/gemm_s16.h"
+#include "ops/kernels/scale_relu_parallel.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -37,6 +39,7 @@ absl::Status ConvScaleReluKernel(KernelContext& ctx) {
   // A few images at a time: about 4096 output pixels per chunk.
   const int64_t chunk = std::max<int64_t>(1, 4096 / (d.Ho() * d.Wo()));
   std::vector<int32_t> z(chunk * per_image_out);
+  const kernels::ConvS16 fast(w.data<int32_t>(), d);  // the weights packed once for all chunks
   const int64_t divisor = ctx.attrs().GetInt("divisor");
   const int64_t alpha = ctx.attrs().GetInt("alpha_inv");
   int8_t* s = ctx.output(0).data<int8_t>();
@@ -49,14 +52,13 @@ absl::Status ConvScaleReluKernel(KernelContext& ctx) {
       const X* xs = x.data<X>() + m0 * per_image_in;
       bool done = false;
       if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
-        done = kernels::Conv2DForwardIm2col(xs, w.data<int32_t>(), z.data(), sub);
+        done = fast.Forward(xs, z.data(), sub.B) || kernels::Conv2DForwardIm2col(xs, w.data<int32_t>(), z.data(), sub);
       }
       if (!done) kernels::Conv2DForward(xs, w.data<int32_t>(), z.data(), sub);
       return 0;
     });
     const int64_t n = sub.B * per_image_out;
-    kernels::Scale(z.data(), s + m0 * per_image_out, n, divisor);
-    kernels::NitroRelu(s + m0 * per_image_out, a + m0 * per_image_out, n, alpha);
+    kernels::ScaleNitroReluParallel(z.data(), s + m0 * per_image_out, a + m0 * per_image_out, n, divisor, alpha);
   }
   return absl::OkStatus();
 }
