@@ -1,5 +1,6 @@
 #include "dist/fingerprint.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
@@ -20,8 +21,8 @@ absl::Status CheckSameOnEveryRank(Communicator& comm, const Fingerprint& mine) {
       const auto first = all.begin() + at;
       if (!std::equal(first, first + digest.size(), all.begin() + r * n + at)) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "rank ", r, "'s ", name, " differ from rank 0's (their SHA-256 differ); every rank must run the same ",
-            "model file, data and flags"));
+            "rank ", r, "'s fingerprint of the ", name, " differs from rank 0's (their SHA-256 differ); every rank ",
+            "must run the same model file, data and flags"));
       }
       at += digest.size();
     }

@@ -17,7 +17,7 @@ namespace nitro {
 using Fingerprint = std::vector<std::pair<std::string, std::string>>;
 
 // FailedPrecondition on every rank, naming the first rank and the first digest that differ from
-// rank 0's ("rank 2's data differ from rank 0's ..."); OK when all agree.
+// rank 0's ("rank 2's fingerprint of the data differs from rank 0's ..."); OK when all agree.
 absl::Status CheckSameOnEveryRank(Communicator& comm, const Fingerprint& mine);
 
 }  // namespace nitro

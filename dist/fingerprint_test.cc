@@ -43,7 +43,7 @@ TEST(FingerprintTest, TheFirstDifferingRankAndDigestAreNamed) {
   Gathered comm(4, {"aaBB", "aaBB", "aaBC", "abBB"});
   absl::Status s = CheckSameOnEveryRank(comm, {{"model", "aa"}, {"data", "BB"}});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(s.message().find("rank 2's data differ from rank 0's"), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find("rank 2's fingerprint of the data differs from rank 0's"), absl::string_view::npos) << s;
 }
 
 }  // namespace

@@ -75,6 +75,34 @@ else
   failures=$((failures + 1))
 fi
 
+# A rank whose model text differs from rank 0's (one more comment line): refused at start.
+other="$tmp/other.pbtxt"
+{ cat "$1"; echo "# another version"; } >"$other"
+if out=$(mpirun --oversubscribe -np 1 "$dp_train" "$1" default 1 "$tmp/fp" : -np 1 "$dp_train" "$other" default 1 \
+  "$tmp/fp" 2>&1); then
+  echo "FAIL: ranks with different models were accepted"
+  failures=$((failures + 1))
+elif grep -q "rank 1's fingerprint of the model differs from rank 0's" <<<"$out"; then
+  echo "ok: a rank with another model is refused, naming it"
+else
+  echo "FAIL: unexpected error for different models:"
+  echo "$out" | head -5
+  failures=$((failures + 1))
+fi
+
+# A rank that dies in mid-run ends the job (no hang), and Open MPI names the rank.
+if out=$(DP_TRAIN_DIE_RANK=1 timeout 120 mpirun --oversubscribe -x DP_TRAIN_DIE_RANK -np 2 "$dp_train" "$1" default 1 \
+  "$tmp/die" 2>&1); then
+  echo "FAIL: a job whose rank 1 died succeeded"
+  failures=$((failures + 1))
+elif [ $? -eq 124 ] || ! grep -Eq "rank 1|\[\[[0-9]+,1\],1\]" <<<"$out"; then
+  echo "FAIL: a dead rank hung the job or was not named:"
+  echo "$out" | head -8
+  failures=$((failures + 1))
+else
+  echo "ok: a dead rank ends the job, naming it"
+fi
+
 if ((failures)); then
   echo "$failures failure(s)"
   exit 1

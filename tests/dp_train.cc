@@ -1,6 +1,7 @@
 // Test-only trainer for tests/data_parallel_mpi_test.sh: trains MODEL on the synthetic data set
 // (tests/synthetic_data.h) as one rank of an mpirun job, or as one process without mpirun, and
 // writes OUT (rank 0). Usage: dp_train MODEL RNG(default|numpy) EPOCHS OUT [--resume]
+// DP_TRAIN_DIE_RANK=r makes rank r exit abruptly (no MPI_Finalize) once its trainer is created.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -35,9 +36,10 @@ int main(int argc, char** argv) {
   nitro::SyntheticOptions d;
   d.n_train = 800;
   d.n_test = 96;
-  absl::Status s;
   auto trainer = nitro::Trainer::Create(o, nitro::MakeSyntheticData(d));
-  s = trainer.ok() ? (*trainer)->Run() : trainer.status();
+  const char* die = std::getenv("DP_TRAIN_DIE_RANK");
+  if (trainer.ok() && die != nullptr && std::atoi(die) == (*comm)->rank()) std::_Exit(3);
+  const absl::Status s = trainer.ok() ? (*trainer)->Run() : trainer.status();
   if (!s.ok()) {
     std::fprintf(stderr, "dp_train: rank %d of %d: %s\n", (*comm)->rank(), (*comm)->size(),
                  std::string(s.message()).c_str());
