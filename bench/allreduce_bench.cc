@@ -55,9 +55,10 @@ int Main(int argc, char** argv) {
   if (c.rank() == 0) {
     std::sort(ms.begin(), ms.end());
     const int64_t bytes = AllReduceBytesPerStep(**shard);
-    std::printf("%s: %d ranks, %zu all-reduces, %lld bytes of gradients per step; median %.1f ms, min %.1f ms per "
-                "step (%d reps)\n",
-                argv[1], c.size(), grads.size(), static_cast<long long>(bytes), ms[ms.size() / 2], ms[0], reps);
+    std::printf(
+        "%s: %d ranks, %zu all-reduces, %lld bytes of gradients per step; median %.1f ms, min %.1f ms per "
+        "step (%d reps)\n",
+        argv[1], c.size(), grads.size(), static_cast<long long>(bytes), ms[ms.size() / 2], ms[0], reps);
   }
   return 0;
 }

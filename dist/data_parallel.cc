@@ -54,8 +54,8 @@ google::protobuf::RepeatedPtrField<proto::Node> WithAllReduces(const proto::Mode
 absl::StatusOr<int64_t> SliceBatchSize(int64_t batch, int ranks, const std::string& model) {
   if (ranks < 1) return absl::InvalidArgumentError(absl::StrCat("a run needs at least one rank, got ", ranks));
   if (batch % ranks != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(model, ": the batch size ", batch, " does not divide by the ",
-                                                   ranks, " ranks; start a number of ranks that divides it"));
+    return absl::InvalidArgumentError(absl::StrCat(model, ": the batch size ", batch, " does not divide by the ", ranks,
+                                                   " ranks; start a number of ranks that divides it"));
   }
   return batch / ranks;
 }

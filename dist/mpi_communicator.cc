@@ -34,9 +34,9 @@ class MpiCommunicator : public Communicator {
   }
   absl::Status AllReduceSumI64(absl::Span<int64_t> data) override {
     if (absl::Status s = CheckCount(data.size(), "all-reduce"); !s.ok()) return s;
-    return Check(MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_INT64_T, MPI_SUM,
-                               MPI_COMM_WORLD),
-                 "all-reduce of counts");
+    return Check(
+        MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD),
+        "all-reduce of counts");
   }
   absl::Status AllGather(absl::Span<const uint8_t> mine, std::vector<uint8_t>* all) override {
     if (absl::Status s = CheckCount(mine.size(), "all-gather"); !s.ok()) return s;

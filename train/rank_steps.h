@@ -42,9 +42,9 @@ class RankSteps {
   // Training batch `b` of the epoch order into this rank's `image` and `target` (slice rows). The
   // whole batch is gathered and augmented (the draws and the crop's batch minimum are the whole
   // batch's, as in one process), then this rank's rows are copied.
-  absl::Status FillTrainingBatch(const Tensor& x, const Tensor& y, const google::protobuf::RepeatedField<int64_t>& order,
-                                 int64_t b, const AugmentOptions& augment, RandomSource& rng, Tensor* image,
-                                 Tensor* target);
+  absl::Status FillTrainingBatch(const Tensor& x, const Tensor& y,
+                                 const google::protobuf::RepeatedField<int64_t>& order, int64_t b,
+                                 const AugmentOptions& augment, RandomSource& rng, Tensor* image, Tensor* target);
 
   // counts[i] = the sum of every rank's counts[i].
   absl::Status SumCounts(absl::Span<int64_t> counts);
