@@ -5,7 +5,8 @@
 # (tests/resume_mlp.pbtxt) and a CNN with Dropout, augmentation and a double-visited FC block
 # (tests/dp_cnn.pbtxt), with both random streams; a run checkpointed by 2 ranks resumes on 4 ranks
 # as if uninterrupted; a batch that does not divide by the rank count stops every rank with an
-# error naming the rank.
+# error naming the rank (from dp_train and from `nitro train`); a rank with another model is refused;
+# a rank that dies ends the job.
 #
 # Usage: data_parallel_mpi_test.sh DP_TRAIN NITRO MODEL...
 set -euo pipefail
@@ -71,6 +72,18 @@ elif grep -q "dp_train: rank [0-2] of 3: .*the batch size 16 does not divide by 
   echo "ok: a batch of 16 on 3 ranks is refused naming the rank"
 else
   echo "FAIL: unexpected error for 3 ranks:"
+  echo "$out" | head -5
+  failures=$((failures + 1))
+fi
+
+# The same through `nitro train` itself (the CLI's MPI start-up and its error path, before any data).
+if out=$(mpirun --oversubscribe -np 3 "$nitro" train --model="$1" --data-dir="$tmp/no-data" --out="$tmp/cli3" --quiet 2>&1); then
+  echo "FAIL: nitro train on 3 ranks with a batch of 16 was accepted"
+  failures=$((failures + 1))
+elif grep -q "nitro train: rank [0-2] of 3: .*the batch size 16 does not divide by the 3 ranks" <<<"$out"; then
+  echo "ok: nitro train on 3 ranks refuses a batch of 16, naming the rank"
+else
+  echo "FAIL: unexpected error from nitro train on 3 ranks:"
   echo "$out" | head -5
   failures=$((failures + 1))
 fi
