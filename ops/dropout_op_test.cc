@@ -37,6 +37,32 @@ TEST(DropoutTest, TrainingDrawsOneMaskPerElementAndRescales) {
   EXPECT_EQ(rng.NextU32(), twin.NextU32());  // exactly one draw per element
 }
 
+// Each slice of a batch split into row slices gets exactly the rows of the whole batch's mask, and
+// every slice leaves the stream where the whole batch does.
+TEST(DropoutTest, BatchSlicesTakeTheirRowsOfTheWholeBatchsMask) {
+  std::vector<int64_t> x;
+  for (int i = 0; i < 24; ++i) x.push_back(i * 5 - 60);
+  absl::StatusOr<KernelRunner> whole = KernelRunner::Create(DropoutNode(500), {{"x", Int8({4, 6}, x)}});
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  DefaultRandom whole_rng(9);
+  ASSERT_TRUE(whole->Run(/*training=*/true, &whole_rng).ok());
+  const Tensor want = whole->Output("y");
+  const uint32_t next = whole_rng.NextU32();
+  for (int slice = 0; slice < 2; ++slice) {
+    SCOPED_TRACE(absl::StrCat("slice ", slice));
+    const std::vector<int64_t> rows(x.begin() + slice * 12, x.begin() + slice * 12 + 12);
+    absl::StatusOr<KernelRunner> r = KernelRunner::Create(
+        absl::StrCat(DropoutNode(500), R"( attr { name: "batch_slices" i: 2 } attr { name: "batch_slice" i: )", slice,
+                     " }"),
+        {{"x", Int8({2, 6}, rows)}});
+    ASSERT_TRUE(r.ok()) << r.status();
+    DefaultRandom rng(9);
+    ASSERT_TRUE(r->Run(/*training=*/true, &rng).ok());
+    for (int i = 0; i < 12; ++i) EXPECT_EQ(r->Output("y").Get(i), want.Get(slice * 12 + i)) << i;
+    EXPECT_EQ(rng.NextU32(), next);
+  }
+}
+
 TEST(DropoutTest, RescaleTruncatesTowardZero) {
   // Spec §2.8's ranges: F = 1111 (rate 100‰) maps [-67, 91] to [-74, 101], F = 1176 (150‰) to [-78, 107].
   struct Case {

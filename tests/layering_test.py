@@ -23,8 +23,9 @@ ALLOWED = {
     "io": BELOW_GRAPH,
     "random": BELOW_GRAPH,
     "dataset": BELOW_GRAPH | {"io", "random"},
-    "train": BELOW_GRAPH | {"io", "random", "dataset", "passes", "runtime"},
-    "deploy": BELOW_GRAPH | {"io", "random", "dataset", "passes", "runtime", "train"},
+    "dist": BELOW_GRAPH,
+    "train": BELOW_GRAPH | {"io", "random", "dataset", "passes", "runtime", "dist"},
+    "deploy": BELOW_GRAPH | {"io", "random", "dataset", "passes", "runtime", "dist", "train"},
 }
 # Binaries, tests and test helpers sit on top and may use anything.
 ON_TOP = {"tools", "bench", "tests", "testing", "examples", "models"}

@@ -30,6 +30,17 @@ def _pkg_config(ctx, flag, modules):
              (flag, " ".join(modules), result.stderr))
     return [f for f in result.stdout.strip().split(" ") if f]
 
+# Open MPI's C API (dist/). Its headers live outside the compiler's system directories, so they are
+# linked into this repository and declared, which Bazel's inclusion check requires.
+def _mpi_library(ctx):
+    linkopts = _pkg_config(ctx, "--libs", ["ompi-c"])
+    includes = [f[2:] for f in _pkg_config(ctx, "--cflags-only-I", ["ompi-c"])]
+    if not includes:
+        fail("pkg-config --cflags-only-I ompi-c names no include directory (run ./bazelw, which installs libopenmpi-dev)")
+    ctx.symlink(includes[0], "mpi_include")
+    return ("cc_library(name = \"mpi\", hdrs = glob([\"mpi_include/**/*.h\"]), includes = [\"mpi_include\"], " +
+            "defines = [\"OMPI_SKIP_MPICXX=1\"], linkopts = %r)" % (linkopts + ["-lpthread"]))
+
 def _system_libs_impl(ctx):
     build = ['package(default_visibility = ["//visibility:public"])', ""]
     for name, modules in _LIBS.items():
@@ -40,6 +51,7 @@ def _system_libs_impl(ctx):
         else:
             deps = ""
         build.append("cc_library(name = %r, linkopts = %r, copts = %r%s)" % (name, linkopts + ["-lpthread"], cflags, deps))
+    build.append(_mpi_library(ctx))
     ctx.file("BUILD.bazel", "\n".join(build) + "\n")
     ctx.file("WORKSPACE", 'workspace(name = "%s")\n' % ctx.name)
 

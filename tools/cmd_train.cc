@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/numbers.h"
 #include "dataset/datasets.h"
+#include "dist/communicator.h"
+#include "dist/mpi_communicator.h"
 #include "graph/loader.h"
 #include "io/tensor_text.h"
 #include "tools/commands.h"
@@ -108,8 +110,9 @@ absl::Status LoadInitTensors(Trainer& t, const std::string& path) {
 }
 
 // The model file is read first so that the default run directory can carry its seed; the run
-// directory exists and the dataset is on disk before the trainer is created.
-absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o) {
+// directory exists and the dataset is on disk before the trainer is created (rank 0 fetches it
+// while the other ranks wait).
+absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communicator& comm) {
   auto parsed = ReadModelFile(o.model_path);
   if (!parsed.ok()) return parsed.status();
   if (o.out_dir.empty()) o.out_dir = DefaultRunDir(o, parsed->model);
@@ -118,8 +121,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o) {
   if (ec) {
     return absl::PermissionDeniedError(absl::StrCat("cannot create the run directory ", o.out_dir, ": ", ec.message()));
   }
-  absl::Status fetched = FetchDatasetIfMissing(o, parsed->model);
+  absl::Status fetched = comm.rank() == 0 ? FetchDatasetIfMissing(o, parsed->model) : absl::OkStatus();
   if (!fetched.ok()) return fetched;
+  absl::Status fetched_everywhere = comm.Barrier();
+  if (!fetched_everywhere.ok()) return fetched_everywhere;
   return Trainer::Create(o);
 }
 
@@ -129,6 +134,15 @@ void PrintStart(const Trainer& t, const TrainOptions& o) {
   std::printf("nitro train: %s, %s protocol, rng %s, seed %lld, %s -> %s\n", t.state().model_name().c_str(),
               ProtocolName(o.protocol), RngKindName(o.rng), static_cast<long long>(t.state().seed()), from.c_str(),
               o.out_dir.c_str());
+  if (o.comm != nullptr) {
+    const int64_t ranks = o.comm->size();
+    const int64_t bytes = t.AllReduceBytesPerStep();
+    std::printf("data parallel: %lld ranks, %lld rows of each batch of %lld per rank; %s bytes of gradients "
+                "all-reduced per step (a ring all-reduce sends %s bytes per rank)\n",
+                static_cast<long long>(ranks), static_cast<long long>(t.model().batch_size()),
+                static_cast<long long>(t.model().batch_size() * ranks), WithThousands(bytes).c_str(),
+                WithThousands(2 * (ranks - 1) * bytes / ranks).c_str());
+  }
 }
 
 // The final line: the reported epoch and its test accuracy, with what the protocol means by them.
@@ -152,23 +166,38 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!f.init_tensors.empty() && f.options.resume) {
     return flags.UsageError("--init-tensors and --resume exclude each other");
   }
+  // The ranks come from the MPI launcher (mpirun -np N); without one this is the only process.
+  auto comm = NewCommunicatorForProcess();
+  if (!comm.ok()) return flags.Fail(comm.status());
+  Communicator& c = **comm;
+  // With several ranks an error names the rank and ends the whole job, so no rank waits forever.
+  auto fail = [&](const absl::Status& s) {
+    if (c.size() == 1) return flags.Fail(s);
+    const int code = flags.Fail(absl::Status(s.code(), absl::StrCat("rank ", c.rank(), " of ", c.size(), ": ",
+                                                                    s.message())));
+    std::fflush(nullptr);
+    c.Abort(code);
+    return code;
+  };
   TrainOptions& o = f.options;
-  o.log = f.quiet ? nullptr : stdout;
-  o.interactive = !f.quiet && ProgressReporter::IsTerminal(stdout);
+  const bool writer = c.rank() == 0;
+  o.comm = c.size() > 1 ? &c : nullptr;
+  o.log = f.quiet || !writer ? nullptr : stdout;
+  o.interactive = o.log != nullptr && ProgressReporter::IsTerminal(stdout);
 
-  auto trainer = CreateTrainer(o);
-  if (!trainer.ok()) return flags.Fail(trainer.status());
+  auto trainer = CreateTrainer(o, c);
+  if (!trainer.ok()) return fail(trainer.status());
   Trainer& t = **trainer;
   if (!f.init_tensors.empty()) {
     absl::Status s = LoadInitTensors(t, f.init_tensors);
-    if (!s.ok()) return flags.Fail(s);
+    if (!s.ok()) return fail(s);
   }
-  PrintStart(t, o);
+  if (writer) PrintStart(t, o);
   absl::Status s = t.Run();
-  if (!s.ok()) return flags.Fail(s);
+  if (!s.ok()) return fail(s);
   auto final_test = t.FinalTest();
-  if (!final_test.ok()) return flags.Fail(final_test.status());
-  PrintReport(t, o, *final_test);
+  if (!final_test.ok()) return fail(final_test.status());
+  if (writer) PrintReport(t, o, *final_test);
   return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "train/param_init.h"
 #include "train/param_match.h"
 #include "train/progress.h"
+#include "train/rank_steps.h"
 #include "train/run_log.h"
 #include "train/schedule.h"
 
@@ -143,12 +144,14 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
   StartState();
   if (options_.resume) {
     ASSIGN_OR_RETURN(proto::Checkpoint ckpt, ReadCheckpoint(absl::StrCat(options_.out_dir, "/", kCheckpointFileName)));
-    return Restore(ckpt);
+    RETURN_IF_ERROR(Restore(ckpt));
+  } else {
+    RETURN_IF_ERROR(InitParams());
   }
-  return InitParams();
+  return CheckSameOnEveryRank();
 }
 
-// Reads, parses and builds the model at its batch size; the epoch budget.
+// Reads, parses and builds the model at the batch size of one rank's slice; the epoch budget.
 absl::Status Trainer::LoadModel() {
   const TrainOptions& o = options_;
   ASSIGN_OR_RETURN(model_text_, ReadModelText(o.model_path));
@@ -156,9 +159,11 @@ absl::Status Trainer::LoadModel() {
   const proto::Train& tc = parsed.model.train();
   batch_ = tc.batch_size() > 0 ? tc.batch_size() : 64;
   max_epochs_ = o.epochs > 0 ? o.epochs : (tc.epochs() > 0 ? tc.epochs() : 1);
+  ASSIGN_OR_RETURN(ranks_, RankSteps::Create(o.comm, batch_, o.model_path));
+  if (!ranks_.writer()) options_.log = nullptr;  // one writer: rank 0
   BuildOptions bo;
   bo.source = o.model_path;
-  bo.batch_size = batch_;
+  bo.batch_size = ranks_.slice_batch();
   bo.node_lines = parsed.node_lines;
   ASSIGN_OR_RETURN(Graph model, BuildGraph(parsed.model, bo));
   model_ = std::make_unique<Graph>(std::move(model));
@@ -170,7 +175,7 @@ absl::Status Trainer::CompileModel() {
   CompileOptions co;
   co.local_gradient.single_visit = options_.single_visit;
   ASSIGN_OR_RETURN(CompiledGraphs compiled, CompileTrainingGraph(*model_, co));
-  train_graph_ = std::move(compiled.train);
+  ASSIGN_OR_RETURN(train_graph_, ranks_.Shard(std::move(compiled.train)));
   infer_graph_ = std::move(compiled.inference);
   ASSIGN_OR_RETURN(train_plan_, Plan::Create(train_graph_.get()));
   ASSIGN_OR_RETURN(infer_plan_, Plan::Create(infer_graph_.get()));
@@ -230,7 +235,7 @@ absl::StatusOr<DatasetSplits> Trainer::LoadData() const {
 
 absl::Status Trainer::CheckImageShape(const DatasetSplits& data) const {
   const Shape want = model_->value(bindings_.image_input).type.shape;
-  const Shape have = {batch_, data.train.c, data.train.h, data.train.w};
+  const Shape have = {model_->batch_size(), data.train.c, data.train.h, data.train.w};
   if (want == have) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(options_.model_path, ": input '", bindings_.image_input, "' expects ",
                                                  ShapeString(want), " per batch but the data have images of ",
@@ -293,6 +298,27 @@ absl::Status Trainer::Restore(const proto::Checkpoint& c) {
   state_ = c;
   return absl::OkStatus();
 }
+
+// Every rank must train the same model on the same data from the same state.
+absl::Status Trainer::CheckSameOnEveryRank() {
+  if (ranks_.ranks() == 1) return absl::OkStatus();
+  const TrainOptions& o = options_;
+  Sha256 data;
+  for (const Tensor* t : {&train_x_, &train_y_, &val_x_, &test_x_}) {
+    if (!t->empty()) data.Update(t->raw(), t->bytes());
+  }
+  Sha256 params;
+  for (const auto& [name, t] : Params()) params.Update(t->raw(), t->bytes());
+  const std::string flags = absl::StrCat(ProtocolName(o.protocol), " ", RngKindName(o.rng), " ", Seed(), " ",
+                                         o.single_visit, o.per_sample_augment, " ", o.val_size, " ", o.max_batches,
+                                         " ", max_epochs_, " ", o.resume, " ", state_.epochs_done());
+  return ranks_.CheckSameOnEveryRank({{"model", state_.model_sha256()},
+                                      {"data", data.HexDigest()},
+                                      {"flags", Sha256Hex(flags)},
+                                      {"parameters", params.HexDigest()}});
+}
+
+int64_t Trainer::AllReduceBytesPerStep() const { return nitro::AllReduceBytesPerStep(*train_graph_); }
 
 // ---- Parameters ----
 
@@ -370,16 +396,20 @@ absl::Status Trainer::Evaluate(const Tensor& x, const std::vector<uint8_t>& labe
                                EvalResult* result) {
   Tensor* image = infer_plan_->Find(bindings_.image_input);
   const Tensor* pred = infer_plan_->Find(bindings_.output);
-  *result = EvalResult{};
-  const int64_t batches = EvalBatches(n, batch_, drop_remainder);
-  for (int64_t b = 0; b < batches; ++b) {
-    const int64_t start = b * batch_;
-    const int64_t count = std::min(batch_, n - start);
+  // The images the protocol evaluates, in chunks of the plan's batch, chunk c on rank c mod ranks.
+  const int64_t total = drop_remainder ? EvalBatches(n, batch_, true) * batch_ : n;
+  const int64_t chunk = image->dim(0);
+  int64_t correct = 0;
+  for (int64_t c = 0; c < EvalBatches(total, chunk, false); ++c) {
+    if (!ranks_.OwnsChunk(c)) continue;
+    const int64_t start = c * chunk;
+    const int64_t count = std::min(chunk, total - start);
     FillEvalBatch(x, start, count, image);
     RETURN_IF_ERROR(infer_exec_->Run(/*training=*/false, nullptr));
-    result->correct += CountCorrect(*pred, count, absl::MakeConstSpan(labels).subspan(start));
-    result->total += count;
+    correct += CountCorrect(*pred, count, absl::MakeConstSpan(labels).subspan(start));
   }
+  RETURN_IF_ERROR(ranks_.SumCounts(absl::MakeSpan(&correct, 1)));
+  *result = EvalResult{correct, total};
   return absl::OkStatus();
 }
 
@@ -445,17 +475,19 @@ absl::StatusOr<proto::EpochRecord> Trainer::TrainEpoch(int64_t epoch, ProgressRe
 // One IntegerSGD step on batch `b` of the epoch order (augmented when the model asks), counted.
 absl::Status Trainer::TrainBatch(int64_t b, const AugmentOptions& augment, proto::EpochRecord* rec,
                                  std::vector<int64_t>* block_correct) {
-  FillTrainingBatch(train_x_, train_y_, state_.order(), b, step_.image, step_.target);
-  if (augment.crop || augment.flip) RETURN_IF_ERROR(AugmentBatch(augment, *rng_, *step_.image));
+  RETURN_IF_ERROR(ranks_.FillTrainingBatch(train_x_, train_y_, state_.order(), b, augment, *rng_, step_.image,
+                                           step_.target));
   RETURN_IF_ERROR(train_exec_->Run(/*training=*/true, rng_.get()));
   RETURN_IF_ERROR(rng_->status());
   train_plan_->CommitUpdates();
-  rec->set_train_correct(rec->train_correct() + step_.correct->data<int64_t>()[0]);
+  // The step's counts, summed over the ranks: correct, loss sum, then each block's correct.
+  std::vector<int64_t> counts = {step_.correct->data<int64_t>()[0], step_.loss ? step_.loss->data<int64_t>()[0] : 0};
+  for (const Tensor* t : step_.block_correct) counts.push_back(t->data<int64_t>()[0]);
+  RETURN_IF_ERROR(ranks_.SumCounts(absl::MakeSpan(counts)));
+  rec->set_train_correct(rec->train_correct() + counts[0]);
   rec->set_train_total(rec->train_total() + batch_);
-  if (step_.loss) rec->set_loss_sum(rec->loss_sum() + step_.loss->data<int64_t>()[0]);
-  for (size_t k = 0; k < step_.block_correct.size(); ++k) {
-    (*block_correct)[k] += step_.block_correct[k]->data<int64_t>()[0];
-  }
+  if (step_.loss) rec->set_loss_sum(rec->loss_sum() + counts[1]);
+  for (size_t k = 0; k < step_.block_correct.size(); ++k) (*block_correct)[k] += counts[2 + k];
   return absl::OkStatus();
 }
 
@@ -495,7 +527,7 @@ absl::Status Trainer::SaveRunRecords() {
   state_.set_rng_state(rng_state);
   state_.clear_param();
   for (const auto& [name, t] : Params()) *state_.add_param() = TensorToProto(name, *t);
-  if (options_.out_dir.empty()) return absl::OkStatus();
+  if (options_.out_dir.empty() || !ranks_.writer()) return absl::OkStatus();
   return SaveCheckpoint();
 }
 

@@ -23,6 +23,7 @@
 #include "runtime/flow_executor.h"
 #include "runtime/plan.h"
 #include "train/bindings.h"
+#include "train/rank_steps.h"
 
 namespace nitro {
 
@@ -60,6 +61,9 @@ struct TrainOptions {
   int64_t max_batches = 0;      // stop each epoch after this many batches (0: all); for smoke tests
   FILE* log = stdout;           // progress and epoch lines; null for silence
   bool interactive = false;     // redraw a progress bar (when log is a terminal)
+  // Data parallelism (dist/): this process's rank among the run's ranks; null for one process.
+  // Rank 0 alone writes out_dir; set `log` to null on the others.
+  Communicator* comm = nullptr;
 };
 
 struct EvalResult {
@@ -102,6 +106,8 @@ class Trainer {
   // shape. Only before the first epoch. `source` names the origin in errors.
   absl::Status SetInitialParams(const std::vector<std::pair<std::string, Tensor>>& tensors, absl::string_view source);
   const Graph& model() const { return *model_; }
+  // Bytes of gradients each step all-reduces (0 for one process).
+  int64_t AllReduceBytesPerStep() const;
 
  private:
   // The tensors of the training plan that each step feeds and reads.
@@ -129,6 +135,7 @@ class Trainer {
   void StartState();
   absl::Status InitParams();
   absl::Status Restore(const proto::Checkpoint& ckpt);
+  absl::Status CheckSameOnEveryRank();
 
   // RunEpoch's steps, in this order.
   absl::StatusOr<proto::EpochRecord> TrainEpoch(int64_t epoch, ProgressReporter& progress);
@@ -171,6 +178,7 @@ class Trainer {
   Tensor test_x_;
   std::vector<uint8_t> test_labels_;
 
+  RankSteps ranks_;
   TrainingBindings bindings_;
   StepTensors step_;
 
