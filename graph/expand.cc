@@ -54,8 +54,9 @@ class Expander {
     }
     chain.push_back(fn.name());
     if (prefix.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": a call of function '", fn.name(),
-                                                     "' needs a `name` or a `block`: it prefixes the names it creates"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": a call of function '", fn.name(),
+                       "' needs a `name` or a `block`: it prefixes the names it creates"));
     }
     if (call.in_size() != fn.input_size() || call.out_size() != fn.output_size()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": function '", fn.name(), "' takes ", fn.input_size(),
@@ -135,8 +136,8 @@ class Expander {
         attrs[f.name()] = f.default_i();
       } else {
         return absl::InvalidArgumentError(absl::StrCat(where, ": missing attribute '", f.name(), "' of function '",
-                                                       fn.name(), "'; give it on the call as attr { name: \"",
-                                                       f.name(), "\" i: N } (or model-wide, as a top-level attr)"));
+                                                       fn.name(), "'; give it on the call as attr { name: \"", f.name(),
+                                                       "\" i: N } (or model-wide, as a top-level attr)"));
       }
     }
     return attrs;
@@ -173,8 +174,8 @@ absl::Status CheckNoRefs(const proto::Model& model, const std::vector<int>& line
   }
   for (const auto& p : model.param()) {
     if (!p.amp_attr().empty() || !p.decay_inv_attr().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": parameter '", p.name(),
-                                                     "' sets amp_attr/decay_inv_attr outside a function"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": parameter '", p.name(), "' sets amp_attr/decay_inv_attr outside a function"));
     }
   }
   return absl::OkStatus();
@@ -188,7 +189,8 @@ void DeclareBlocks(proto::Model& model) {
   for (const auto& n : model.node()) {
     if (n.block().empty() || placed.count(n.block())) continue;
     placed.insert(n.block());
-    auto it = std::find_if(declared.begin(), declared.end(), [&](const proto::Block& b) { return b.name() == n.block(); });
+    auto it =
+        std::find_if(declared.begin(), declared.end(), [&](const proto::Block& b) { return b.name() == n.block(); });
     proto::Block b;
     b.set_name(n.block());
     ordered.push_back(it != declared.end() ? *it : b);

@@ -132,8 +132,9 @@ class Inferrer {
       if (it == params_.end()) return false;
       const auto& p = model_.param(it->second);
       if (p.shape_size() == 0 && !(k == 1 && (FindAttr(n, "units") || FindAttr(n, "filters")))) return false;
-      if (p.shape_size() > 0) types_[p.name()] = {p.dtype() == proto::DTYPE_UNSPECIFIED ? proto::INT32 : p.dtype(),
-                                                   Shape(p.shape().begin(), p.shape().end())};
+      if (p.shape_size() > 0)
+        types_[p.name()] = {p.dtype() == proto::DTYPE_UNSPECIFIED ? proto::INT32 : p.dtype(),
+                            Shape(p.shape().begin(), p.shape().end())};
     }
     return true;
   }
@@ -177,7 +178,9 @@ absl::Status Inferrer::DeriveWeight(int i, const char* attr, Shape want) {
   proto::Param* p = WeightParam(n);
   if (!p) return Error(i, absl::StrCat("`", attr, "` derives the shape of input 1, which must be a parameter"));
   for (int64_t d : want) {
-    if (d <= 0) return Error(i, absl::StrCat("`", attr, "` gives a weight shape ", ShapeString(want), "; every dimension must be positive"));
+    if (d <= 0)
+      return Error(i, absl::StrCat("`", attr, "` gives a weight shape ", ShapeString(want),
+                                   "; every dimension must be positive"));
   }
   const Shape have(p->shape().begin(), p->shape().end());
   if (!have.empty() && have != want) {
@@ -216,11 +219,11 @@ absl::Status Inferrer::DeriveDivisor(int i, std::vector<std::string>* warnings) 
   const int64_t sigma = ISqrt128(static_cast<__int128>(fan_in) * 127 * 127 * b * b / 9);
   const int64_t median = sigma * 674 / 1000;
   if (median / 127 < given->i()) return absl::OkStatus();
-  warnings->push_back(absl::StrCat(
-      Where(i), ": divisor ", given->i(), " is far below the NITRO-D rule 256 × fan-in = ", rule, " (fan-in ", fan_in,
-      "): with inputs spread over int8 and weights uniform in ±", b, ", the median |input| is about ", median,
-      ", so |input / ", given->i(), "| > 127 and the output saturates for most inputs; leave the divisor out to get ",
-      rule));
+  warnings->push_back(
+      absl::StrCat(Where(i), ": divisor ", given->i(), " is far below the NITRO-D rule 256 × fan-in = ", rule,
+                   " (fan-in ", fan_in, "): with inputs spread over int8 and weights uniform in ±", b,
+                   ", the median |input| is about ", median, ", so |input / ", given->i(),
+                   "| > 127 and the output saturates for most inputs; leave the divisor out to get ", rule));
   return absl::OkStatus();
 }
 
@@ -253,7 +256,8 @@ absl::Status Inferrer::Propagate(int i) {
   const proto::Node& n = model_.node(i);
   const OpDef* def = OpRegistry::Global().Find(n.op());
   if (!def) return Stop();
-  if (n.in_size() != static_cast<int>(def->inputs().size()) || n.out_size() != static_cast<int>(def->outputs().size())) {
+  if (n.in_size() != static_cast<int>(def->inputs().size()) ||
+      n.out_size() != static_cast<int>(def->outputs().size())) {
     return Stop();
   }
   std::vector<ValueType> in;

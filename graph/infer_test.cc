@@ -65,7 +65,8 @@ TEST(InferOmitted, DerivesShapesDivisorsAndPooling) {
   proto::Model m = Parse(std::string(kInputs) + R"pb(
     param { name: "c.w" init { kaiming {} } }
     param { name: "h.w" init { kaiming {} } }
-    node { op: "Conv2D" in: ["image", "c.w"] out: "c.z" attr { name: "filters" i: 64 } attr { name: "kernel_size" i: 3 } }
+    node { op: "Conv2D" in: ["image", "c.w"] out: "c.z"
+           attr { name: "filters" i: 64 } attr { name: "kernel_size" i: 3 } }
     node { op: "Scale" in: "c.z" out: "c.s" }
     node { op: "NitroRelu" in: "c.s" out: "c.a" }
     node { op: "MaxPool2D" in: "c.a" out: "p" attr { name: "decoder_size" i: 4096 } }

@@ -83,7 +83,8 @@ absl::Status ReadImports(const std::string& file, const proto::Model& model, std
     if (!seen.insert(path).second) continue;
     auto lib = ReadText(path);
     if (!lib.ok()) {
-      return absl::Status(lib.status().code(), absl::StrCat(file, ": import \"", import, "\": ", lib.status().message()));
+      return absl::Status(lib.status().code(),
+                          absl::StrCat(file, ": import \"", import, "\": ", lib.status().message()));
     }
     if (lib->model.node_size() > 0 || lib->model.param_size() > 0) {
       return absl::InvalidArgumentError(

@@ -15,8 +15,8 @@
 namespace nitro {
 namespace {
 
-const std::vector<std::string> kModels = {{"mlp1_mnist",  "mlp2_fmnist",  "mlp3_mnist",   "mlp3_fmnist",   "mlp4_cifar10",
-                               "vgg8b_mnist", "vgg8b_fmnist", "vgg8b_cifar10", "vgg11b_cifar10"}};
+const std::vector<std::string> kModels = {{"mlp1_mnist", "mlp2_fmnist", "mlp3_mnist", "mlp3_fmnist", "mlp4_cifar10",
+                                           "vgg8b_mnist", "vgg8b_fmnist", "vgg8b_cifar10", "vgg11b_cifar10"}};
 
 void ExpectSame(const proto::Model& want, const proto::Model& got, const std::string& what) {
   google::protobuf::util::MessageDifferencer diff;
