@@ -14,6 +14,9 @@
 namespace nitro {
 namespace {
 
+// Calls that nest k deep with two calls each give 2^k nodes; stop long before memory runs out.
+constexpr size_t kMaxExpandedNodes = 1 << 20;
+
 struct Expanded {
   std::vector<proto::Node> nodes;
   std::vector<int> lines;
@@ -98,6 +101,10 @@ class Expander {
       if (IsCall(n)) {
         RETURN_IF_ERROR(Expand(n, line, chain, out));
       } else {
+        if (out.nodes.size() >= kMaxExpandedNodes) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": expanding function '", fn.name(), "' gives more than ",
+                                                         kMaxExpandedNodes, " nodes; is a function called in a loop?"));
+        }
         out.nodes.push_back(std::move(n));
         out.lines.push_back(line);
       }

@@ -1,6 +1,7 @@
 #include "graph/infer.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -202,8 +203,11 @@ absl::Status Inferrer::DeriveDivisor(int i, std::vector<std::string>* warnings) 
   if (prod < 0 || !IsWeightOp(model_.node(prod).op())) return absl::OkStatus();
   const proto::Param* w = WeightParam(model_.node(prod));
   if (!w || w->shape_size() < 2) return absl::OkStatus();
-  int64_t fan_in = 1;
-  for (int k = 1; k < w->shape_size(); ++k) fan_in *= w->shape(k);
+  auto count = ElementCount(Shape(w->shape().begin() + 1, w->shape().end()));
+  if (!count.ok() || *count <= 0 || *count > std::numeric_limits<int64_t>::max() / kScaleBase) {
+    return absl::OkStatus();  // BuildGraph reports the weight's shape
+  }
+  const int64_t fan_in = *count;
   const int64_t rule = kScaleBase * fan_in;
   const proto::Attr* given = FindAttr(n, "divisor");
   if (!given) {
