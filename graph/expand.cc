@@ -15,7 +15,7 @@ namespace nitro {
 namespace {
 
 // Calls that nest k deep with two calls each give 2^k nodes; stop long before memory runs out.
-constexpr size_t kMaxExpandedNodes = 1 << 20;
+constexpr size_t kMaxExpandedNodes = 100000;
 
 struct Expanded {
   std::vector<proto::Node> nodes;
