@@ -45,6 +45,7 @@ std::string GivenAttrType(const proto::Attr& a) {
     case proto::Attr::kInts: return AttrTypeName(AttrType::kInts);
     case proto::Attr::kS: return AttrTypeName(AttrType::kString);
     case proto::Attr::kDtype: return AttrTypeName(AttrType::kDType);
+    case proto::Attr::kRef: return "a function attribute reference (ref)";
     case proto::Attr::VALUE_NOT_SET: break;
   }
   return "no value";

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -9,6 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "graph/expand.h"
+#include "graph/infer.h"
 #include "graph/status_macros.h"
 
 namespace nitro {
@@ -32,9 +35,7 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
   std::vector<std::string> errors_;
 };
 
-}  // namespace
-
-absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text, absl::string_view source) {
+absl::StatusOr<ParsedModel> ParseText(absl::string_view text, absl::string_view source) {
   ParsedModel parsed;
   google::protobuf::TextFormat::Parser parser;
   CollectErrors errors{std::string(source)};
@@ -53,7 +54,7 @@ absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text, absl::string_
   return parsed;
 }
 
-absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   // An ifstream opens a directory without error and reads nothing, which would then be reported
   // as an empty model; say what is wrong instead.
   std::error_code ec;
@@ -65,11 +66,56 @@ absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
-  return ParseModelText(ss.str(), path);
+  return ss.str();
 }
 
-absl::StatusOr<Graph> LoadGraph(const std::string& path, int64_t batch_size) {
+absl::StatusOr<ParsedModel> ReadText(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  return ParseText(text, path);
+}
+
+// Appends the functions of `file`'s imports (recursively; each file once) to `into`.
+absl::Status ReadImports(const std::string& file, const proto::Model& model, std::set<std::string>& seen,
+                         proto::Model& into) {
+  const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  for (const std::string& import : model.imports()) {
+    const std::string path = (dir / import).lexically_normal().string();
+    if (!seen.insert(path).second) continue;
+    auto lib = ReadText(path);
+    if (!lib.ok()) {
+      return absl::Status(lib.status().code(),
+                          absl::StrCat(file, ": import \"", import, "\": ", lib.status().message()));
+    }
+    if (lib->model.node_size() > 0 || lib->model.param_size() > 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": imported by ", file, ", but has nodes or parameters; a library holds functions only"));
+    }
+    for (const auto& f : lib->model.function()) *into.add_function() = f;
+    RETURN_IF_ERROR(ReadImports(path, lib->model, seen, into));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text, absl::string_view source) {
+  ASSIGN_OR_RETURN(ParsedModel parsed, ParseText(text, source));
+  const std::string path(source);
+  std::set<std::string> seen = {std::filesystem::path(path).lexically_normal().string()};
+  RETURN_IF_ERROR(ReadImports(path, parsed.model, seen, parsed.model));
+  RETURN_IF_ERROR(ExpandFunctions(parsed.model, parsed.node_lines, path));
+  RETURN_IF_ERROR(InferOmitted(parsed.model, parsed.node_lines, path, &parsed.warnings));
+  return parsed;
+}
+
+absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  return ParseModelText(text, path);
+}
+
+absl::StatusOr<Graph> LoadGraph(const std::string& path, int64_t batch_size, std::vector<std::string>* warnings) {
   ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path));
+  if (warnings) *warnings = parsed.warnings;
   BuildOptions options;
   options.source = path;
   options.batch_size = batch_size;

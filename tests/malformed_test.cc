@@ -5,6 +5,8 @@
 //   # code: INVALID_ARGUMENT   the expected absl::StatusCode, by name
 //   # node: <name>             the message must name the node: "node '<name>'"
 //   # known-bug: <reason>      the loader does not reject the file yet: the case is skipped
+//   # warning: <substring>     instead of expect/code: the file loads, with a warning that contains
+//                              it (any number of lines, all required; warnings name the file too)
 //
 // Every message must also name the file. The directory is listed at run time, so a new file is
 // picked up without touching this test. A second test mutates a valid model a few thousand times
@@ -47,6 +49,7 @@ struct Expectation {
   std::string code;
   std::vector<std::string> nodes;
   std::string known_bug;
+  std::vector<std::string> warnings;
 };
 
 // Reads the `# key: value` lines at the top of a corpus file (stops at the first line that is
@@ -62,6 +65,8 @@ Expectation ParseHeader(const std::string& text) {
       e.code = std::string(absl::StripAsciiWhitespace(line));
     } else if (absl::ConsumePrefix(&line, "node:")) {
       e.nodes.emplace_back(absl::StripAsciiWhitespace(line));
+    } else if (absl::ConsumePrefix(&line, "warning:")) {
+      e.warnings.emplace_back(absl::StripLeadingAsciiWhitespace(line));
     } else if (absl::ConsumePrefix(&line, "known-bug:")) {
       e.known_bug = std::string(absl::StripAsciiWhitespace(line));
     }
@@ -92,9 +97,27 @@ TEST(MalformedCorpus, IsPresent) {
 
 class MalformedModel : public ::testing::TestWithParam<std::string> {};
 
+// A `# warning:` case: the model loads, and one warning contains every expected substring.
+void ExpectWarnings(const std::string& path, const Expectation& e) {
+  std::vector<std::string> warnings;
+  auto g = LoadGraph(path, 0, &warnings);
+  ASSERT_TRUE(g.ok()) << path << ": a warning case must load: " << g.status();
+  ASSERT_FALSE(warnings.empty()) << path << ": no warning";
+  for (const auto& w : warnings) std::printf("warning: %s\n", w.c_str());
+  bool found = false;
+  for (const auto& w : warnings) {
+    bool all = absl::StrContains(w, path);
+    for (const auto& sub : e.warnings) all = all && absl::StrContains(w, sub);
+    found = found || all;
+  }
+  EXPECT_TRUE(found) << "no warning names the file and contains all of: " << absl::StrJoin(e.warnings, " | ")
+                     << "\ngot: " << absl::StrJoin(warnings, "\n");
+}
+
 TEST_P(MalformedModel, IsRejectedClearly) {
   const std::string path = GetParam();
   const Expectation e = ParseHeader(ReadFile(path));
+  if (!e.warnings.empty()) return ExpectWarnings(path, e);
   ASSERT_FALSE(e.substrings.empty()) << path << ": no `# expect:` line in the header";
   ASSERT_FALSE(e.code.empty()) << path << ": no `# code:` line in the header";
 
@@ -187,7 +210,8 @@ std::string Mutate(std::string text, std::mt19937_64& rng) {
                                        "RssLoss", "IntegerSGD", "Flatten", "Reshape", "Add", "RssLossGrad",
                                        "LinearWeightGrad", "Conv2DInputGrad", "NitroReluGrad", "Nope", "",
                                        "x", "image", "target", "b0.w", "b0.a", "logits", "out.w", "b1",
-                                       "divisor", "alpha_inv", "kernel", "rate_permille"};
+                                       "divisor", "alpha_inv", "kernel", "rate_permille", "units", "filters",
+                                       "decoder_size", "Block", "Head", "w", "a"};
   switch (pick(7)) {
     case 0: {  // delete a character
       if (!text.empty()) text.erase(pick(text.size()), 1);
@@ -316,6 +340,52 @@ TEST(MalformedFuzz, MutantsOfVgg8bNeverCrash) {
   ASSERT_FALSE(vgg.empty());
   FuzzLoadGraph(vgg, 11, 2000);
 }
+
+// The short form: functions (one calling another), derived shapes, divisors and head pooling.
+constexpr char kShortCnn[] = R"pb(
+name: "short_cnn"
+attr { name: "eta" i: 3000 }
+input { name: "image" dtype: INT8 shape: [2, 8, 8] }
+input { name: "target" dtype: INT8 shape: [10] role: TARGETS }
+function {
+  name: "Head"
+  input: ["a", "target"]
+  output: "loss"
+  attr { name: "decoder_size" default_i: 64 }
+  attr { name: "eta" }
+  param { name: "w" init { kaiming {} } decay_inv_attr: "eta" }
+  node { op: "MaxPool2D" in: "a" out: "p" attr { name: "decoder_size" ref: "decoder_size" } }
+  node { op: "Flatten" in: "p" out: "f" }
+  node { op: "Linear" in: ["f", "w"] out: "z" attr { name: "units" i: 10 } }
+  node { op: "Scale" in: "z" out: "y" }
+  node { op: "RssLoss" in: ["y", "target"] out: ["loss", "correct"] }
+}
+function {
+  name: "Block"
+  input: ["x", "target"]
+  output: "a"
+  attr { name: "filters" }
+  attr { name: "amp" default_i: 640 }
+  param { name: "w" init { kaiming {} } amp_attr: "amp" }
+  node { op: "Conv2D" in: ["x", "w"] out: "z" attr { name: "filters" ref: "filters" } }
+  node { op: "Scale" in: "z" out: "s" }
+  node { op: "NitroRelu" in: "s" out: "a" }
+  node { name: "head" op: "Head" in: ["a", "target"] out: "loss" }
+}
+node { block: "b0" op: "Block" in: ["image", "target"] out: "b0.a" attr { name: "filters" i: 4 } }
+node { op: "MaxPool2D" in: "b0.a" out: "pool" attr { name: "kernel" ints { v: [2, 2] } } }
+node { block: "b1" op: "Block" in: ["pool", "target"] out: "b1.a" attr { name: "filters" i: 4 } }
+node { op: "Flatten" in: "b1.a" out: "flat" }
+node { block: "out" op: "Linear" in: ["flat", "out.w"] out: "out.z" attr { name: "units" i: 10 } }
+node { block: "out" op: "Scale" in: "out.z" out: "logits" }
+node { block: "out" op: "RssLoss" in: ["logits", "target"] out: ["out.loss", "out.correct"] }
+param { name: "out.w" init { kaiming {} } }
+block { name: "out" }
+output: "logits"
+train { batch_size: 4 }
+)pb";
+
+TEST(MalformedFuzz, MutantsOfShortCnnNeverCrash) { FuzzLoadGraph(kShortCnn, 5, 2000); }
 
 }  // namespace
 }  // namespace nitro

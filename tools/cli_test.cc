@@ -180,6 +180,39 @@ TEST(CliTest, ShowAndDeriveAModel) {
   EXPECT_EQ(single.code, 0) << single.err;
 }
 
+// `nitro show --expanded` prints a short-form model written out in full: the output is a model file
+// of its own that reads back to the same resolved model as the long file of the zoo.
+TEST(CliTest, ShowExpandedWritesTheShortFormOut) {
+  const Result r = Nitro({"show", "--expanded", "models/short/vgg8b_cifar10.pbtxt"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(absl::StrContains(r.out, "name: \"b3.head.w\"")) << r.out.substr(0, 400);
+  EXPECT_FALSE(absl::StrContains(r.out, "ConvBlock"));
+  const std::string file = WriteFile(TempDir() + "/expanded.pbtxt", r.out);
+  const Result again = Nitro({"show", "--expanded", file});
+  ASSERT_EQ(again.code, 0) << again.err;
+  const Result long_form = Nitro({"show", "--expanded", "models/vgg8b_cifar10.pbtxt"});
+  auto body = [](const std::string& text) { return text.substr(text.find('\n')); };  // past the header
+  EXPECT_EQ(body(again.out), body(r.out));
+  EXPECT_EQ(body(long_form.out), body(r.out));
+  // The summary of the short form is the long form's.
+  EXPECT_EQ(Nitro({"show", "models/short/vgg8b_cifar10.pbtxt"}).out, Nitro({"show", "models/vgg8b_cifar10.pbtxt"}).out);
+}
+
+TEST(CliTest, ShowPrintsWarningsOnStderr) {
+  const std::string model = WriteFile(TempDir() + "/sat.pbtxt", R"pb(
+input { name: "x" dtype: INT8 shape: [64] }
+param { name: "w" init { kaiming {} } }
+node { op: "Linear" in: ["x", "w"] out: "z" attr { name: "units" i: 10 } }
+node { op: "Scale" in: "z" out: "y" attr { name: "divisor" i: 2 } }
+output: "y"
+)pb");
+  const Result r = Nitro({"show", model});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.err, "nitro show: warning: " + model)) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "256 × fan-in = 16384")) << r.err;
+}
+
 // Every flag spelling the README, docs/ and scripts use parses: with a model that does not exist the
 // command gets as far as reading it (exit 1), not a usage error (exit 2).
 TEST(CliTest, DocumentedSpellingsStillParse) {

@@ -115,6 +115,7 @@ absl::Status LoadInitTensors(Trainer& t, const std::string& path) {
 absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communicator& comm) {
   auto parsed = ReadModelFile(o.model_path);
   if (!parsed.ok()) return parsed.status();
+  for (const std::string& w : parsed->warnings) std::fprintf(stderr, "nitro train: warning: %s\n", w.c_str());
   if (o.out_dir.empty()) o.out_dir = DefaultRunDir(o, parsed->model);
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
