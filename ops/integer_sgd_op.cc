@@ -4,8 +4,6 @@
 #include "graph/op_registry.h"
 #include "ops/int_math.h"
 #include "ops/op_util.h"
-#include "tbb/blocked_range.h"
-#include "tbb/parallel_for.h"
 
 namespace nitro {
 namespace {
@@ -37,14 +35,11 @@ absl::Status SgdKernel(KernelContext& ctx) {
   if (divisor <= INT32_MAX && decay <= INT32_MAX) {
     const TruncDivider by_lr(divisor);
     const TruncDivider by_decay(decay > 0 ? decay : 1);
-    // Element-wise, so chunks over threads give the same result for any thread count.
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, w.size(), 1 << 15), [&](const tbb::blocked_range<int64_t>& r) {
-      for (int64_t i = r.begin(); i < r.end(); ++i) {
-        int64_t step = by_lr(gv[i]);
-        if (decay > 0) step += by_decay(wv[i]);
-        out[i] = Wrap32(static_cast<int64_t>(wv[i]) - Wrap32(step));
-      }
-    });
+    for (int64_t i = 0; i < w.size(); ++i) {
+      int64_t step = by_lr(gv[i]);
+      if (decay > 0) step += by_decay(wv[i]);
+      out[i] = Wrap32(static_cast<int64_t>(wv[i]) - Wrap32(step));
+    }
     return absl::OkStatus();
   }
   for (int64_t i = 0; i < w.size(); ++i) {
