@@ -50,13 +50,13 @@ void CheckAll() {
   std::mt19937_64 gen(17);
   const int64_t lo = std::numeric_limits<X>::min(), hi = std::numeric_limits<X>::max();
   for (const PoolDims& d : kDims) {
-    SCOPED_TRACE(testing::Message() << "H " << d.H << " W " << d.W << " K " << d.KH << "x" << d.KW << " P "
-                                    << d.PH << "," << d.PW);
+    SCOPED_TRACE(testing::Message() << "H " << d.H << " W " << d.W << " K " << d.KH << "x" << d.KW << " P " << d.PH
+                                    << "," << d.PW);
     const int64_t n = d.B * d.C * d.H * d.W;
-    CheckOne<X>(d, Data<X>(gen, n, lo, hi), gen);  // full range
-    CheckOne<X>(d, Data<X>(gen, n, -2, 1), gen);   // ties everywhere, many cells equal to the pad 0
+    CheckOne<X>(d, Data<X>(gen, n, lo, hi), gen);      // full range
+    CheckOne<X>(d, Data<X>(gen, n, -2, 1), gen);       // ties everywhere, many cells equal to the pad 0
     CheckOne<X>(d, Data<X>(gen, n, lo, lo + 1), gen);  // all below or at the pad value of int32
-    CheckOne<X>(d, std::vector<X>(n, X{0}), gen);       // all equal to the pad value
+    CheckOne<X>(d, std::vector<X>(n, X{0}), gen);      // all equal to the pad value
   }
 }
 
