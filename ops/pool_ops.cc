@@ -1,6 +1,7 @@
 // Op declarations of MaxPool2D (stride = kernel, spec §2.5) and its backward MaxPool2DGrad.
 #include "graph/op_registry.h"
 #include "ops/kernels/max_pool.h"
+#include "ops/kernels/max_pool_fast.h"
 #include "ops/op_util.h"
 
 namespace nitro {
@@ -18,7 +19,7 @@ absl::Status MaxPoolKernel(KernelContext& ctx) {
   const auto d = PoolDimsOf(x.shape(), ctx.attrs());
   DispatchDType(x.dtype(), [&](auto t) {
     using X = decltype(t);
-    kernels::MaxPoolForward(x.data<X>(), ctx.output(0).data<X>(), d);
+    kernels::MaxPoolForwardFast(x.data<X>(), ctx.output(0).data<X>(), d);
     return 0;
   });
   return absl::OkStatus();
@@ -48,7 +49,7 @@ absl::Status MaxPoolGradKernel(KernelContext& ctx) {
     using X = decltype(tx);
     DispatchDType(dy.dtype(), [&](auto td) {
       using D = decltype(td);
-      kernels::MaxPoolBackward(x.data<X>(), dy.data<D>(), ctx.output(0).data<int32_t>(), d);
+      kernels::MaxPoolBackwardFast(x.data<X>(), dy.data<D>(), ctx.output(0).data<int32_t>(), d);
       return 0;
     });
     return 0;

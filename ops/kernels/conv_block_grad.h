@@ -16,6 +16,7 @@
 #include "ops/kernels/conv2d_sparse_grad.h"
 #include "ops/kernels/elementwise.h"
 #include "ops/kernels/max_pool.h"
+#include "ops/kernels/max_pool_fast.h"
 
 namespace nitro::kernels {
 
@@ -34,20 +35,23 @@ void ConvBlockGrad(const D* dy, const int8_t* a, const int8_t* s, const X* x, in
   const std::vector<X> xt = ToChannelsLast(x, conv);
   const TruncDivider by_alpha(alpha_inv);
   const PoolDims plane{1, 1, Hc, Wc, pool.KH, pool.KW, pool.PH, pool.PW};
-  ForEachFilterGrad(conv, g, [&](int64_t f, uint32_t* acc) {
-    for (int64_t m = 0; m < conv.B; ++m) {
-      const int8_t* af = a + (m * F + f) * Hc * Wc;
-      const int8_t* sf = s + (m * F + f) * Hc * Wc;
-      const D* dyf = dy + (m * F + f) * Ho * Wo;
+  const int64_t per_filter = conv.KH * conv.KW * conv.C;
+  ForEachFilterBlockGrad(conv, g, [&](int64_t f0, int64_t f1, uint32_t* acc) {
+    std::vector<int8_t> row(Wo * pool.KW);
+    for (int64_t m = 0; m < conv.B; ++m) {  // images outer: one image's input stays in cache for the block
       const X* xm = xt.data() + m * conv.H * conv.W * conv.C;
-      ForEachPoolWindow(af, plane, [&](int64_t, int64_t i, int64_t j, int8_t, int64_t py, int64_t px) {
-        const int64_t iy = py - pool.PH, ix = px - pool.PW;
-        if (iy < 0 || iy >= Hc || ix < 0 || ix >= Wc) return;  // argmax on padding: delta lost
-        const int32_t d = static_cast<int32_t>(dyf[i * Wo + j]);
-        if (d == 0) return;
-        const int32_t ds = NitroReluGradValue(d, sf[iy * Wc + ix], by_alpha);  // the derivative at the argmax
-        if (ds != 0) AddPatch(acc, ds, xm, iy, ix, conv);
-      });
+      for (int64_t f = f0; f < f1; ++f) {
+        const int8_t* af = a + (m * F + f) * Hc * Wc;
+        const int8_t* sf = s + (m * F + f) * Hc * Wc;
+        const D* dyf = dy + (m * F + f) * Ho * Wo;
+        uint32_t* gf = acc + (f - f0) * per_filter;
+        ForEachPoolArgmax(af, plane, row.data(), [&](int64_t i, int64_t j, int64_t iy, int64_t ix) {
+          const int32_t d = static_cast<int32_t>(dyf[i * Wo + j]);
+          if (d == 0) return;
+          const int32_t ds = NitroReluGradValue(d, sf[iy * Wc + ix], by_alpha);  // the derivative at the argmax
+          if (ds != 0) AddPatch(gf, ds, xm, iy, ix, conv);
+        });
+      }
     }
   });
 }

@@ -1,0 +1,91 @@
+// Property tests: the fast MaxPool2D kernels equal the portable reference (max_pool.h) bit for bit,
+// values and argmax routing, for int8/int16/int32 inputs, with and without padding, on random data
+// and on data full of ties and pad-valued cells (where the first maximum decides, or the pad wins).
+#include "ops/kernels/max_pool_fast.h"
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ops/kernels/max_pool.h"
+
+namespace nitro::kernels {
+namespace {
+
+const PoolDims kDims[] = {
+    {3, 5, 32, 32, 8, 4, 0, 0},  // VGG8B block-0 head
+    {2, 4, 32, 32, 8, 8, 0, 0},  // block-1 head
+    {2, 3, 16, 16, 2, 2, 0, 0},  // between blocks
+    {1, 2, 7, 9, 3, 2, 1, 1},    // odd sizes, padding, trailing rows/columns outside every window
+    {2, 2, 5, 6, 4, 4, 2, 2},    // padding half the kernel
+    {1, 1, 1, 1, 1, 1, 0, 0},    // tiny
+};
+
+template <typename X>
+std::vector<X> Data(std::mt19937_64& gen, int64_t n, int64_t lo, int64_t hi) {
+  std::uniform_int_distribution<int64_t> dist(lo, hi);
+  std::vector<X> v(n);
+  for (auto& e : v) e = static_cast<X>(dist(gen));
+  return v;
+}
+
+template <typename X>
+void CheckOne(const PoolDims& d, const std::vector<X>& x, std::mt19937_64& gen) {
+  const int64_t n_out = d.B * d.C * d.Ho() * d.Wo(), n_in = d.B * d.C * d.H * d.W;
+  std::vector<X> want(n_out), got(n_out);
+  MaxPoolForward(x.data(), want.data(), d);
+  MaxPoolForwardFast(x.data(), got.data(), d);
+  EXPECT_EQ(want, got);
+  const std::vector<int32_t> dy = Data<int32_t>(gen, n_out, -(1 << 30), 1 << 30);
+  std::vector<int32_t> dx_want(n_in, 7), dx_got(n_in, 9);
+  MaxPoolBackward(x.data(), dy.data(), dx_want.data(), d);
+  MaxPoolBackwardFast(x.data(), dy.data(), dx_got.data(), d);
+  EXPECT_EQ(dx_want, dx_got);
+}
+
+template <typename X>
+void CheckAll() {
+  std::mt19937_64 gen(17);
+  const int64_t lo = std::numeric_limits<X>::min(), hi = std::numeric_limits<X>::max();
+  for (const PoolDims& d : kDims) {
+    SCOPED_TRACE(testing::Message() << "H " << d.H << " W " << d.W << " K " << d.KH << "x" << d.KW << " P " << d.PH
+                                    << "," << d.PW);
+    const int64_t n = d.B * d.C * d.H * d.W;
+    CheckOne<X>(d, Data<X>(gen, n, lo, hi), gen);      // full range
+    CheckOne<X>(d, Data<X>(gen, n, -2, 1), gen);       // ties everywhere, many cells equal to the pad 0
+    CheckOne<X>(d, Data<X>(gen, n, lo, lo + 1), gen);  // all below or at the pad value of int32
+    CheckOne<X>(d, std::vector<X>(n, X{0}), gen);      // all equal to the pad value
+  }
+}
+
+TEST(MaxPoolFast, Int8MatchesReference) { CheckAll<int8_t>(); }
+TEST(MaxPoolFast, Int16MatchesReference) { CheckAll<int16_t>(); }
+TEST(MaxPoolFast, Int32MatchesReference) { CheckAll<int32_t>(); }
+
+TEST(MaxPoolFast, ArgmaxIsTheFirstMaximum) {
+  // One 2×2 window, all cells equal: the delta goes to (0, 0).
+  const PoolDims d{1, 1, 2, 2, 2, 2, 0, 0};
+  const std::vector<int8_t> x = {5, 5, 5, 5};
+  const std::vector<int32_t> dy = {3};
+  std::vector<int32_t> dx(4, -1);
+  MaxPoolBackwardFast(x.data(), dy.data(), dx.data(), d);
+  EXPECT_EQ(dx, (std::vector<int32_t>{3, 0, 0, 0}));
+}
+
+TEST(MaxPoolFast, DeltaOnPaddingIsLost) {
+  // Padded 3×3 window over a 2×2 input of negatives: the first maximum is the pad 0, so dx is 0.
+  const PoolDims d{1, 1, 2, 2, 3, 3, 1, 1};
+  const std::vector<int8_t> x = {-1, -2, -3, -4};
+  const std::vector<int32_t> dy = {3};
+  std::vector<int8_t> y(1, 1);
+  std::vector<int32_t> dx(4, -1);
+  MaxPoolForwardFast(x.data(), y.data(), d);
+  MaxPoolBackwardFast(x.data(), dy.data(), dx.data(), d);
+  EXPECT_EQ(y[0], 0);
+  EXPECT_EQ(dx, (std::vector<int32_t>(4, 0)));
+}
+
+}  // namespace
+}  // namespace nitro::kernels
