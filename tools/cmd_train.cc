@@ -1,4 +1,5 @@
 // `nitro train`: trains a model .pbtxt with the NITRO-D protocol and writes a run directory.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,7 +15,10 @@
 #include "io/tensor_text.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "train/checkpoint.h"
+#include "train/interrupt.h"
 #include "train/progress.h"
+#include "train/run_lock.h"
 #include "train/trainer.h"
 
 namespace nitro::cli {
@@ -109,7 +113,7 @@ absl::Status LoadInitTensors(Trainer& t, const std::string& path) {
 
 // The model file is read first so that the default run directory can carry its seed; the run
 // directory exists and the dataset is on disk before the trainer is created.
-absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o) {
+absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, std::unique_ptr<RunDirLock>* lock) {
   auto parsed = ReadModelFile(o.model_path);
   if (!parsed.ok()) return parsed.status();
   if (o.out_dir.empty()) o.out_dir = DefaultRunDir(o, parsed->model);
@@ -118,6 +122,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o) {
   if (ec) {
     return absl::PermissionDeniedError(absl::StrCat("cannot create the run directory ", o.out_dir, ": ", ec.message()));
   }
+  // One process per run directory, for the run's lifetime.
+  auto locked = RunDirLock::Acquire(o.out_dir);
+  if (!locked.ok()) return locked.status();
+  *lock = *std::move(locked);
   absl::Status fetched = FetchDatasetIfMissing(o, parsed->model);
   if (!fetched.ok()) return fetched;
   return Trainer::Create(o);
@@ -125,7 +133,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o) {
 
 void PrintStart(const Trainer& t, const TrainOptions& o) {
   const std::string from =
-      o.resume ? absl::StrCat("resuming after epoch ", t.state().epochs_done()) : std::string("from scratch");
+      !o.resume ? std::string("from scratch")
+      : t.state().batches_done() > 0
+          ? absl::StrCat("resuming epoch ", t.state().epochs_done() + 1, " after batch ", t.state().batches_done())
+          : absl::StrCat("resuming after epoch ", t.state().epochs_done());
   std::printf("nitro train: %s, %s protocol, rng %s, seed %lld, %s -> %s\n", t.state().model_name().c_str(),
               ProtocolName(o.protocol), RngKindName(o.rng), static_cast<long long>(t.state().seed()), from.c_str(),
               o.out_dir.c_str());
@@ -142,6 +153,20 @@ void PrintReport(const Trainer& t, const TrainOptions& o, const EvalResult& fina
               o.out_dir.c_str());
 }
 
+// After a SIGINT / SIGTERM: where the run stopped and how to continue it. Exits 128 + the signal.
+int ReportInterrupted(const Trainer& t, const TrainOptions& o) {
+  const proto::Checkpoint& c = t.state();
+  const std::string where = c.batches_done() > 0
+                                ? absl::StrCat("at epoch ", c.epochs_done() + 1, ", batch ", c.batches_done())
+                                : absl::StrCat("after epoch ", c.epochs_done());
+  std::fprintf(stderr,
+               "nitro train: interrupted %s; checkpoint written to %s/%s: resume with nitro train --model=%s "
+               "--out=%s --resume (and the same flags)\n",
+               where.c_str(), o.out_dir.c_str(), kCheckpointFileName, o.model_path.c_str(), o.out_dir.c_str());
+  const int sig = InterruptSignal();
+  return 128 + (sig > 0 ? sig : SIGINT);
+}
+
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
@@ -156,7 +181,10 @@ int RunTrain(const std::vector<std::string>& args) {
   o.log = f.quiet ? nullptr : stdout;
   o.interactive = !f.quiet && ProgressReporter::IsTerminal(stdout);
 
-  auto trainer = CreateTrainer(o);
+  InstallInterruptHandlers();
+  o.stop_requested = [] { return InterruptRequested(); };
+  std::unique_ptr<RunDirLock> lock;
+  auto trainer = CreateTrainer(o, &lock);
   if (!trainer.ok()) return flags.Fail(trainer.status());
   Trainer& t = **trainer;
   if (!f.init_tensors.empty()) {
@@ -166,6 +194,7 @@ int RunTrain(const std::vector<std::string>& args) {
   PrintStart(t, o);
   absl::Status s = t.Run();
   if (!s.ok()) return flags.Fail(s);
+  if (t.interrupted()) return ReportInterrupted(t, o);
   auto final_test = t.FinalTest();
   if (!final_test.ok()) return flags.Fail(final_test.status());
   PrintReport(t, o, *final_test);
