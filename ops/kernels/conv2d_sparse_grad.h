@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/tsan.h"
 #include "ops/int_math.h"
 #include "ops/kernels/conv2d.h"
 #include "tbb/blocked_range.h"
@@ -56,7 +57,9 @@ template <typename Fn>
 void ForEachFilterGrad(const ConvDims& d, int32_t* g, Fn&& add_filter) {
   NITRO_DCHECK(d.Valid() && g != nullptr);
   const int64_t taps = d.KH * d.KW;
+  TsanHappensBefore(&tsan_fork_token);  // base/tsan.h
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, d.F, 1), [&](const tbb::blocked_range<int64_t>& r) {
+    TsanHappensAfter(&tsan_fork_token);
     std::vector<uint32_t> acc(taps * d.C);
     for (int64_t f = r.begin(); f < r.end(); ++f) {
       std::fill(acc.begin(), acc.end(), 0u);
@@ -65,7 +68,9 @@ void ForEachFilterGrad(const ConvDims& d, int32_t* g, Fn&& add_filter) {
         for (int64_t t = 0; t < taps; ++t) g[(f * d.C + c) * taps + t] = static_cast<int32_t>(acc[t * d.C + c]);
       }
     }
+    TsanHappensBefore(&tsan_join_token);
   });
+  TsanHappensAfter(&tsan_join_token);
 }
 
 template <typename D, typename X>
