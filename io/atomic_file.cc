@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,12 @@ namespace nitro {
 namespace {
 
 absl::Status ErrnoError(int err, const std::string& path, absl::string_view step) {
+  if (err == ENOSPC || err == EFBIG || err == EDQUOT) {
+    // A full disk, a quota or a file-size limit: the caller's old file is untouched.
+    return absl::ResourceExhaustedError(absl::StrCat("atomic_file: ", path, ": ", step, ": ", std::strerror(err),
+                                                     " (the disk is full or a file-size limit was reached; free "
+                                                     "space and retry — the previous file is left as it was)"));
+  }
   return absl::ErrnoToStatus(err, absl::StrCat("atomic_file: ", path, ": ", step));
 }
 

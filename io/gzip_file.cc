@@ -65,7 +65,10 @@ absl::StatusOr<std::string> Gunzip(absl::string_view compressed, absl::string_vi
   if (compressed.size() >= 4) {
     const auto* t = reinterpret_cast<const uint8_t*>(compressed.data() + compressed.size() - 4);
     const uint32_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (uint32_t{t[3]} << 24);
-    out.reserve(std::min<size_t>(isize, size_t{1} << 30));
+    // Deflate expands at most 1032:1, so a hint beyond that is a corrupt (or hostile) trailer: a
+    // 20-byte input must not reserve a gigabyte (found by fuzz/tensor_text_fuzzer).
+    const size_t most = std::min<size_t>(compressed.size() * size_t{1032}, size_t{1} << 30);
+    out.reserve(std::min<size_t>(isize, most));
   }
   z_stream zs;
   std::memset(&zs, 0, sizeof(zs));

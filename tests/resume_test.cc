@@ -76,6 +76,7 @@ std::string NewTempDir(const std::string& name) {
 }
 
 std::string CheckpointPath(const std::string& dir) { return absl::StrCat(dir, "/", kCheckpointFileName); }
+std::string PreviousPath(const std::string& dir) { return absl::StrCat(dir, "/", kPreviousCheckpointFileName); }
 
 std::string ReadBytes(const std::string& path) {
   auto b = ReadFileBytes(path);
@@ -308,6 +309,7 @@ TEST_F(ResumeRefusalTest, OtherFlagsAreRefused) {
 
 TEST_F(ResumeRefusalTest, MissingCheckpointIsNotFound) {
   std::filesystem::remove(CheckpointPath(dir_));
+  std::filesystem::remove(PreviousPath(dir_));  // else the run resumes from that one
   absl::Status s = TryResume(ResumeOptions());
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
   EXPECT_FALSE(std::filesystem::exists(CheckpointPath(dir_)));
@@ -317,6 +319,7 @@ TEST_F(ResumeRefusalTest, CorruptFileIsDataLoss) {
   std::string flipped = ckpt_bytes_;
   flipped[flipped.size() / 2] ^= 0x10;  // inside the payload: fails the checksum
   std::string truncated = ckpt_bytes_.substr(0, ckpt_bytes_.size() - 100);
+  std::filesystem::remove(PreviousPath(dir_));  // else the run resumes from that one (RunInterruptTest)
   for (const std::string& bytes : {flipped, truncated, std::string("not a checkpoint at all"), std::string()}) {
     WriteRaw(bytes);
     ckpt_bytes_ = bytes;
@@ -354,6 +357,107 @@ TEST_F(ResumeRefusalTest, InconsistentContentIsDataLoss) {
     ExpectRefused(ResumeOptions(), absl::StatusCode::kDataLoss, k.words);
   }
 }
+
+// Interrupted runs (a stop request, as a SIGINT makes it, after a given number of polls) resumed
+// with --resume, possibly several times, mid-epoch and at epoch boundaries, end bit-identical to an
+// uninterrupted run; so does one resumed from the previous checkpoint when the newest is corrupt.
+class RunInterruptTest : public ::testing::TestWithParam<RunConfig> {
+ protected:
+  static DatasetSplits Data() {
+    SyntheticOptions d = DataOptions();
+    // 600 training samples (the honest protocol holds 400 out): 37 batches of 16 per epoch.
+    d.n_train = GetParam().protocol == Protocol::kPaper ? 600 : 1000;
+    return MakeSyntheticData(d);
+  }
+  TrainOptions RunOptions(const std::string& dir) const {
+    TrainOptions o = Options(GetParam(), dir);
+    o.epochs = 3;
+    return o;
+  }
+  std::unique_ptr<Trainer> Uninterrupted() {
+    auto t = Trainer::Create(RunOptions(NewTempDir(ConfigName(GetParam()) + "_whole")), Data());
+    EXPECT_TRUE(t.ok()) << t.status();
+    EXPECT_TRUE(t.ok() && (*t)->Run().ok());
+    return t.ok() ? *std::move(t) : nullptr;
+  }
+  // Runs (resuming unless `fresh`) until the stop request after `polls` polls; the trainer.
+  std::unique_ptr<Trainer> RunUntil(const std::string& dir, bool fresh, int polls) {
+    TrainOptions o = RunOptions(dir);
+    o.resume = !fresh;
+    auto count = std::make_shared<int>(0);
+    o.stop_requested = [count, polls] { return ++*count >= polls; };
+    auto t = Trainer::Create(o, Data());
+    EXPECT_TRUE(t.ok()) << t.status();
+    if (!t.ok()) return nullptr;
+    EXPECT_TRUE((*t)->Run().ok());
+    return *std::move(t);
+  }
+};
+
+TEST_P(RunInterruptTest, InterruptedRunsResumeBitIdentically) {
+  auto whole = Uninterrupted();
+  ASSERT_NE(whole, nullptr);
+  const std::string dir = NewTempDir(ConfigName(GetParam()) + "_interrupted");
+  // Mid-epoch 1 (after batch 5), then mid-epoch 2, then at the end of epoch 2, then to the end.
+  auto t = RunUntil(dir, /*fresh=*/true, 5);
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->interrupted());
+  EXPECT_EQ(t->state().epochs_done(), 0);
+  EXPECT_EQ(t->state().batches_done(), 5);
+  auto stored = ReadCheckpoint(CheckpointPath(dir));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->batches_done(), 5);
+  EXPECT_EQ(stored->partial().train_total(), 5 * 16);
+
+  t = RunUntil(dir, false, 40);  // 31 polls to the end of epoch 1, the boundary, then 8 batches
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->interrupted());
+  EXPECT_EQ(t->state().epochs_done(), 1);
+  EXPECT_EQ(t->state().batches_done(), 8);
+
+  t = RunUntil(dir, false, 29);  // the rest of epoch 2 (28 polls) and its boundary
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->interrupted());
+  EXPECT_EQ(t->state().epochs_done(), 2);
+  EXPECT_EQ(t->state().batches_done(), 0);
+
+  t = RunUntil(dir, false, 1000);
+  ASSERT_NE(t, nullptr);
+  EXPECT_FALSE(t->interrupted());
+  EXPECT_EQ(t->state().epochs_done(), 3);
+  ExpectSameRun(*whole, *t);
+}
+
+TEST_P(RunInterruptTest, CorruptNewestCheckpointResumesFromThePrevious) {
+  auto whole = Uninterrupted();
+  ASSERT_NE(whole, nullptr);
+  const std::string dir = NewTempDir(ConfigName(GetParam()) + "_corrupt");
+  auto t = RunUntil(dir, /*fresh=*/true, 45);  // epoch 1, then 8 batches of epoch 2
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->state().batches_done(), 8);
+  std::string bytes = ReadBytes(CheckpointPath(dir));
+  bytes[bytes.size() / 2] ^= 0x04;
+  ASSERT_TRUE(WriteFileAtomically(CheckpointPath(dir), bytes).ok());
+
+  TrainOptions o = RunOptions(dir);
+  o.resume = true;
+  auto resumed = Trainer::Create(o, Data());
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ((*resumed)->state().epochs_done(), 1);
+  EXPECT_EQ((*resumed)->state().batches_done(), 0);
+  const std::string& warning = (*resumed)->resume_warning();
+  EXPECT_NE(warning.find("checksum mismatch"), std::string::npos) << warning;
+  EXPECT_NE(warning.find(absl::StrCat("resuming from the previous checkpoint ", PreviousPath(dir))), std::string::npos)
+      << warning;
+  EXPECT_NE(warning.find("(after epoch 1)"), std::string::npos) << warning;
+  ASSERT_TRUE((*resumed)->Run().ok());
+  ExpectSameRun(*whole, **resumed);
+}
+
+INSTANTIATE_TEST_SUITE_P(RngAndProtocol, RunInterruptTest,
+                         ::testing::Values(RunConfig{RngKind::kNumpy, Protocol::kPaper},
+                                           RunConfig{RngKind::kDefault, Protocol::kHonest}),
+                         [](const ::testing::TestParamInfo<RunConfig>& i) { return ConfigName(i.param); });
 
 // The child process: trains a run from scratch (until it is killed).
 int ChildMain(int argc, char** argv) {

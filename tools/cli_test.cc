@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "train/run_lock.h"
 #include "tools/commands.h"
 
 namespace nitro::cli {
@@ -163,6 +164,18 @@ TEST(CliTest, BadModelFileIsARuntimeErrorNamingTheFile) {
   Result r = Nitro({"eval", absl::StrCat("--run=", dir)});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, dir + "/checkpoint.pb")) << r.err;
+}
+
+// Two processes training into one run directory: the second is refused before it trains or writes.
+TEST(CliTest, TrainIntoALockedRunDirectoryIsRefused) {
+  const std::string dir = TempDir();
+  auto held = RunDirLock::Acquire(dir);  // as another `nitro train` would hold it
+  ASSERT_TRUE(held.ok()) << held.status();
+  Result r = Nitro({"train", "--quiet", "--model=models/mlp1_mnist.pbtxt", absl::StrCat("--out=", dir),
+                    absl::StrCat("--data-dir=", dir, "/no-data")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, absl::StrCat(dir, " is in use by another nitro train (pid "))) << r.err;
+  EXPECT_FALSE(absl::StrContains(r.err, "no-data")) << "refused before reading the data: " << r.err;
 }
 
 TEST(CliTest, ShowAndDeriveAModel) {

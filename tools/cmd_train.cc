@@ -1,4 +1,5 @@
 // `nitro train`: trains a model .pbtxt with the NITRO-D protocol and writes a run directory.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,7 +17,10 @@
 #include "io/tensor_text.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "train/checkpoint.h"
+#include "train/interrupt.h"
 #include "train/progress.h"
+#include "train/run_lock.h"
 #include "train/trainer.h"
 
 namespace nitro::cli {
@@ -111,8 +115,9 @@ absl::Status LoadInitTensors(Trainer& t, const std::string& path) {
 
 // The model file is read first so that the default run directory can carry its seed; the run
 // directory exists and the dataset is on disk before the trainer is created (rank 0 fetches it
-// while the other ranks wait).
-absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communicator& comm) {
+// while the other ranks wait), and the run directory is locked for the run's lifetime.
+absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communicator& comm,
+                                                      std::unique_ptr<RunDirLock>* lock) {
   auto parsed = ReadModelFile(o.model_path);
   if (!parsed.ok()) return parsed.status();
   for (const std::string& w : parsed->warnings) std::fprintf(stderr, "nitro train: warning: %s\n", w.c_str());
@@ -121,6 +126,12 @@ absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communic
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) {
     return absl::PermissionDeniedError(absl::StrCat("cannot create the run directory ", o.out_dir, ": ", ec.message()));
+  }
+  // One process per run directory, for the run's lifetime: rank 0, the one writer, holds the lock.
+  if (comm.rank() == 0) {
+    auto locked = RunDirLock::Acquire(o.out_dir);
+    if (!locked.ok()) return locked.status();
+    *lock = *std::move(locked);
   }
   absl::Status fetched = comm.rank() == 0 ? FetchDatasetIfMissing(o, parsed->model) : absl::OkStatus();
   if (!fetched.ok()) return fetched;
@@ -131,7 +142,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communic
 
 void PrintStart(const Trainer& t, const TrainOptions& o) {
   const std::string from =
-      o.resume ? absl::StrCat("resuming after epoch ", t.state().epochs_done()) : std::string("from scratch");
+      !o.resume ? std::string("from scratch")
+      : t.state().batches_done() > 0
+          ? absl::StrCat("resuming epoch ", t.state().epochs_done() + 1, " after batch ", t.state().batches_done())
+          : absl::StrCat("resuming after epoch ", t.state().epochs_done());
   std::printf("nitro train: %s, %s protocol, rng %s, seed %lld, %s -> %s\n", t.state().model_name().c_str(),
               ProtocolName(o.protocol), RngKindName(o.rng), static_cast<long long>(t.state().seed()), from.c_str(),
               o.out_dir.c_str());
@@ -155,6 +169,20 @@ void PrintReport(const Trainer& t, const TrainOptions& o, const EvalResult& fina
               o.protocol == Protocol::kPaper ? " [paper protocol: best test epoch]"
                                              : " [honest protocol: selected on validation, test evaluated once]",
               o.out_dir.c_str());
+}
+
+// After a SIGINT / SIGTERM: where the run stopped and how to continue it. Exits 128 + the signal.
+int ReportInterrupted(const Trainer& t, const TrainOptions& o) {
+  const proto::Checkpoint& c = t.state();
+  const std::string where = c.batches_done() > 0
+                                ? absl::StrCat("at epoch ", c.epochs_done() + 1, ", batch ", c.batches_done())
+                                : absl::StrCat("after epoch ", c.epochs_done());
+  std::fprintf(stderr,
+               "nitro train: interrupted %s; checkpoint written to %s/%s: resume with nitro train --model=%s "
+               "--out=%s --resume (and the same flags)\n",
+               where.c_str(), o.out_dir.c_str(), kCheckpointFileName, o.model_path.c_str(), o.out_dir.c_str());
+  const int sig = InterruptSignal();
+  return 128 + (sig > 0 ? sig : SIGINT);
 }
 
 }  // namespace
@@ -186,7 +214,14 @@ int RunTrain(const std::vector<std::string>& args) {
   o.log = f.quiet || !writer ? nullptr : stdout;
   o.interactive = o.log != nullptr && ProgressReporter::IsTerminal(stdout);
 
-  auto trainer = CreateTrainer(o, c);
+  // Ctrl-C checkpoints and stops a single-process run. Under mpirun the ranks could stop at
+  // different steps, so there the launcher's default (ending the whole job) stays.
+  if (c.size() == 1) {
+    InstallInterruptHandlers();
+    o.stop_requested = [] { return InterruptRequested(); };
+  }
+  std::unique_ptr<RunDirLock> lock;
+  auto trainer = CreateTrainer(o, c, &lock);
   if (!trainer.ok()) return fail(trainer.status());
   Trainer& t = **trainer;
   if (!f.init_tensors.empty()) {
@@ -196,6 +231,7 @@ int RunTrain(const std::vector<std::string>& args) {
   if (writer) PrintStart(t, o);
   absl::Status s = t.Run();
   if (!s.ok()) return fail(s);
+  if (t.interrupted()) return ReportInterrupted(t, o);
   auto final_test = t.FinalTest();
   if (!final_test.ok()) return fail(final_test.status());
   if (writer) PrintReport(t, o, *final_test);

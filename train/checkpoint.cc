@@ -1,7 +1,11 @@
 // Training checkpoints on disk: tensors <-> TensorData, and the framed, checksummed, atomically written file.
 #include "train/checkpoint.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -154,6 +158,44 @@ absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path) {
   return DecodeCheckpoint(bytes, path);
 }
 
+absl::Status SaveRunCheckpoint(const std::string& run_dir, const proto::Checkpoint& c) {
+  const std::string path = absl::StrCat(run_dir, "/", kCheckpointFileName);
+  const std::string prev = absl::StrCat(run_dir, "/", kPreviousCheckpointFileName);
+  if (::access(path.c_str(), F_OK) == 0) {
+    const std::string link_tmp = AtomicTempPath(prev);
+    ::unlink(link_tmp.c_str());
+    if (::link(path.c_str(), link_tmp.c_str()) != 0 || ::rename(link_tmp.c_str(), prev.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(link_tmp.c_str());
+      return absl::ErrnoToStatus(err, absl::StrCat(prev, ": cannot keep the previous checkpoint"));
+    }
+  }
+  return WriteCheckpoint(path, c);
+}
+
+absl::StatusOr<LoadedCheckpoint> LoadRunCheckpoint(const std::string& run_dir) {
+  LoadedCheckpoint out;
+  out.path = absl::StrCat(run_dir, "/", kCheckpointFileName);
+  absl::StatusOr<proto::Checkpoint> newest = ReadCheckpoint(out.path);
+  if (newest.ok()) {
+    out.checkpoint = *std::move(newest);
+    return out;
+  }
+  const std::string prev = absl::StrCat(run_dir, "/", kPreviousCheckpointFileName);
+  absl::StatusOr<proto::Checkpoint> previous = ReadCheckpoint(prev);
+  if (!previous.ok()) return newest.status();
+  out.checkpoint = *std::move(previous);
+  out.warning = absl::StrCat("warning: ", newest.status().message(), "; resuming from the previous checkpoint ", prev,
+                             " instead (after epoch ", out.checkpoint.epochs_done(),
+                             out.checkpoint.batches_done() > 0
+                                 ? absl::StrCat(", batch ", out.checkpoint.batches_done(), " of epoch ",
+                                                out.checkpoint.epochs_done() + 1)
+                                 : std::string(),
+                             ")");
+  out.path = prev;
+  return out;
+}
+
 namespace {
 
 // The run's identity and the flags that change what it computes.
@@ -209,6 +251,10 @@ absl::Status CheckProgress(const proto::Checkpoint& c, absl::string_view where) 
                                             c.epochs_done(), " epochs done"));
   }
   if (c.lr_inv() <= 0) return absl::DataLossError(absl::StrCat(where, ": lr_inv ", c.lr_inv(), " is not positive"));
+  if (c.batches_done() < 0 || (c.batches_done() == 0 && c.has_partial())) {
+    return absl::DataLossError(absl::StrCat(where, ": the position within the epoch (", c.batches_done(),
+                                            " batches done) is invalid"));
+  }
   return absl::OkStatus();
 }
 

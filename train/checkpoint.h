@@ -15,6 +15,8 @@ namespace nitro {
 
 // The file a trainer keeps in its run directory: `RUN_DIR/checkpoint.pb`.
 inline constexpr char kCheckpointFileName[] = "checkpoint.pb";
+// The checkpoint before it, kept beside it: `RUN_DIR/checkpoint.prev.pb`.
+inline constexpr char kPreviousCheckpointFileName[] = "checkpoint.prev.pb";
 
 // File layout, all integers little-endian:
 //   "NITROCKP"                 8 bytes, kCheckpointMagic
@@ -46,6 +48,24 @@ absl::Status WriteCheckpoint(const std::string& path, const proto::Checkpoint& c
 // its checksum or does not parse.
 absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path);
 
+// Writes `c` as RUN_DIR/checkpoint.pb, first keeping the checkpoint it replaces (if any) as
+// RUN_DIR/checkpoint.prev.pb (a hard link renamed into place, so checkpoint.pb exists at every
+// moment). On an error (ResourceExhausted for a full disk or a file-size limit, naming the file)
+// checkpoint.pb still holds the previous checkpoint.
+absl::Status SaveRunCheckpoint(const std::string& run_dir, const proto::Checkpoint& c);
+
+// The checkpoint a run directory resumes from, and where it came from.
+struct LoadedCheckpoint {
+  proto::Checkpoint checkpoint;
+  std::string path;     // the file it was read from
+  std::string warning;  // non-empty when the newest could not be used and the previous one was
+};
+// Reads RUN_DIR/checkpoint.pb; if that is missing or unreadable (truncated, corrupt, another
+// version) but RUN_DIR/checkpoint.prev.pb reads, returns that one with a warning naming both
+// files, the newest's error and the epoch it resumes from. Otherwise the newest's error
+// (NotFound when neither exists).
+absl::StatusOr<LoadedCheckpoint> LoadRunCheckpoint(const std::string& run_dir);
+
 // Whether a run can continue from `stored`, the checkpoint read from `where`: `fresh` is the state
 // the same run starts from (its identity, flags and sample order 0..N-1, no epochs). Refuses, in
 // this order, with messages naming `where`:
@@ -53,7 +73,8 @@ absl::StatusOr<proto::Checkpoint> ReadCheckpoint(const std::string& path);
 //     other run flags (single_visit, per_sample_augment, val_size, max_batches); a sample order
 //     of another length (another data set or validation size);
 //   DataLoss: a sample index outside [0, N) or a repeated one; a history size other than
-//     epochs_done; a best epoch outside [1, epochs_done] (0 when no epoch is done); lr_inv <= 0.
+//     epochs_done; a best epoch outside [1, epochs_done] (0 when no epoch is done); lr_inv <= 0;
+//     a negative batches_done, or partial figures without batches done.
 // The parameters and the random state are checked by the trainer, which knows the model.
 absl::Status CheckResumable(const proto::Checkpoint& stored, const proto::Checkpoint& fresh, absl::string_view where);
 

@@ -322,11 +322,122 @@ TEST(CheckpointTest, FailedWriteKeepsPreviousFile) {
   ::signal(SIGXFSZ, old_handler);
   EXPECT_FALSE(s.ok());
   EXPECT_TRUE(absl::StrContains(s.message(), "write failed")) << s;
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "the disk is full or a file-size limit was reached")) << s;
   EXPECT_FALSE(Exists(tmp));
   EXPECT_EQ(ReadRaw(path), before);
   auto c = ReadCheckpoint(path);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->epochs_done(), 1);
+}
+
+// ---- The run directory: the newest checkpoint and the previous one ----
+
+TEST(RunCheckpointTest, KeepsThePreviousBesideTheNewest) {
+  const std::string dir = TempDir();
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(1)).ok());
+  EXPECT_FALSE(Exists(dir + "/checkpoint.prev.pb"));
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(2)).ok());
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(3)).ok());
+  EXPECT_EQ(ReadCheckpoint(dir + "/checkpoint.pb")->epochs_done(), 3);
+  EXPECT_EQ(ReadCheckpoint(dir + "/checkpoint.prev.pb")->epochs_done(), 2);
+  auto loaded = LoadRunCheckpoint(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->checkpoint.epochs_done(), 3);
+  EXPECT_EQ(loaded->path, dir + "/checkpoint.pb");
+  EXPECT_EQ(loaded->warning, "");
+}
+
+TEST(RunCheckpointTest, CorruptNewestFallsBackToThePrevious) {
+  const std::string dir = TempDir();
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(1)).ok());
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(2)).ok());
+  std::string bytes = ReadRaw(dir + "/checkpoint.pb");
+  bytes[bytes.size() / 2] ^= 0x01;  // one flipped bit
+  WriteRaw(dir + "/checkpoint.pb", bytes);
+  auto loaded = LoadRunCheckpoint(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->checkpoint.epochs_done(), 1);
+  EXPECT_EQ(loaded->path, dir + "/checkpoint.prev.pb");
+  EXPECT_EQ(loaded->warning, absl::StrCat("warning: ", dir, "/checkpoint.pb: checksum mismatch — the file is corrupt; ",
+                                          "resuming from the previous checkpoint ", dir,
+                                          "/checkpoint.prev.pb instead (after epoch 1)"));
+
+  // Truncated and missing newest files fall back too; a mid-epoch previous one says where.
+  proto::Checkpoint mid = Sample(1);
+  mid.set_batches_done(7);
+  ASSERT_TRUE(SaveRunCheckpoint(dir, mid).ok());
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(2)).ok());
+  WriteRaw(dir + "/checkpoint.pb", bytes.substr(0, 20));
+  loaded = LoadRunCheckpoint(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(absl::StrContains(loaded->warning, "checkpoint.pb: truncated")) << loaded->warning;
+  EXPECT_TRUE(absl::StrContains(loaded->warning, "(after epoch 1, batch 7 of epoch 2)")) << loaded->warning;
+  ASSERT_EQ(::unlink((dir + "/checkpoint.pb").c_str()), 0);
+  loaded = LoadRunCheckpoint(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->checkpoint.batches_done(), 7);
+}
+
+TEST(RunCheckpointTest, BothUnreadableIsTheNewestsError) {
+  const std::string dir = TempDir();
+  EXPECT_EQ(LoadRunCheckpoint(dir).status().code(), absl::StatusCode::kNotFound);
+  WriteRaw(dir + "/checkpoint.pb", "garbage");
+  auto loaded = LoadRunCheckpoint(dir);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(loaded.status().message(), "bad magic")) << loaded.status();
+  WriteRaw(dir + "/checkpoint.prev.pb", "garbage too");
+  EXPECT_EQ(LoadRunCheckpoint(dir).status().message(), absl::StrCat(dir, "/checkpoint.pb: bad magic — not a nitro checkpoint"));
+}
+
+TEST(RunCheckpointTest, AnotherFormatVersionNamesBothVersions) {
+  const std::string dir = TempDir();
+  auto bytes = EncodeCheckpoint(Sample(1));
+  ASSERT_TRUE(bytes.ok());
+  std::string v7 = *bytes;
+  v7[8] = 7;
+  WriteRaw(dir + "/checkpoint.pb", v7);
+  auto loaded = LoadRunCheckpoint(dir);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().message(),
+            absl::StrCat(dir, "/checkpoint.pb: unsupported version 7 (this build reads version 1)"));
+}
+
+// A full disk (a file-size limit below the checkpoint's size) while saving into a run directory:
+// ResourceExhausted naming the file; both the newest and the previous checkpoint stay readable.
+TEST(RunCheckpointTest, FullDiskLeavesTheCheckpointsIntact) {
+  const std::string dir = TempDir();
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(1)).ok());
+  ASSERT_TRUE(SaveRunCheckpoint(dir, Sample(2)).ok());
+  const std::string newest = ReadRaw(dir + "/checkpoint.pb");
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 100;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  absl::Status s = SaveRunCheckpoint(dir, Sample(3));
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), AtomicTempPath(dir + "/checkpoint.pb"))) << s;
+  EXPECT_EQ(ReadRaw(dir + "/checkpoint.pb"), newest);
+  auto loaded = LoadRunCheckpoint(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->checkpoint.epochs_done(), 2);
+  EXPECT_EQ(ReadCheckpoint(dir + "/checkpoint.prev.pb")->epochs_done(), 2);
+}
+
+TEST(CheckResumableTest, PositionWithinTheEpoch) {
+  proto::Checkpoint c = Sample(1);
+  c.set_batches_done(3);
+  c.mutable_partial()->set_train_total(3);
+  EXPECT_TRUE(CheckResumable(c, Sample(1), "w").ok());
+  c.set_batches_done(-1);
+  EXPECT_EQ(CheckResumable(c, Sample(1), "w").code(), absl::StatusCode::kDataLoss);
+  c.set_batches_done(0);
+  EXPECT_EQ(CheckResumable(c, Sample(1), "w").code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(CheckpointTest, PathIsADirectory) {

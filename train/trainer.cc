@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -143,8 +144,10 @@ absl::Status Trainer::Prepare(std::optional<DatasetSplits> data) {
   RETURN_IF_ERROR(PrepareData(std::move(data)));
   StartState();
   if (options_.resume) {
-    ASSIGN_OR_RETURN(proto::Checkpoint ckpt, ReadCheckpoint(absl::StrCat(options_.out_dir, "/", kCheckpointFileName)));
-    RETURN_IF_ERROR(Restore(ckpt));
+    ASSIGN_OR_RETURN(LoadedCheckpoint loaded, LoadRunCheckpoint(options_.out_dir));
+    resume_warning_ = loaded.warning;
+    if (!resume_warning_.empty()) std::fprintf(stderr, "%s\n", resume_warning_.c_str());
+    RETURN_IF_ERROR(Restore(loaded.checkpoint, loaded.path));
   } else {
     RETURN_IF_ERROR(InitParams());
   }
@@ -287,9 +290,11 @@ absl::Status Trainer::InitParams() {
 }
 
 // Continues the run stored in `c`; everything is checked before anything is changed.
-absl::Status Trainer::Restore(const proto::Checkpoint& c) {
-  const std::string where = absl::StrCat(options_.out_dir, "/", kCheckpointFileName);
+absl::Status Trainer::Restore(const proto::Checkpoint& c, const std::string& where) {
   RETURN_IF_ERROR(CheckResumable(c, state_, where));
+  if (c.batches_done() >= TrainingBatches(train_x_.dim(0), batch_, options_.max_batches)) {
+    return absl::DataLossError(absl::StrCat(where, ": ", c.batches_done(), " batches done is not within an epoch"));
+  }
   ASSIGN_OR_RETURN(std::vector<Tensor> params, ReadParams(c.param(), where, "parameter"));
   if (c.best_epoch() > 0) RETURN_IF_ERROR(ReadParams(c.best_param(), where, "best parameter").status());
   absl::Status rng = rng_->LoadState(c.rng_state());
@@ -437,11 +442,20 @@ absl::StatusOr<EvalResult> Trainer::FinalTest() {
 // ---- An epoch ----
 
 absl::StatusOr<bool> Trainer::RunEpoch() {
+  interrupted_ = false;
   if (state_.stopped() || state_.epochs_done() >= max_epochs_) return false;
   const int64_t epoch = state_.epochs_done() + 1;
-  ShuffleEpochOrder(*rng_, state_.mutable_order());
+  // A checkpoint written within the epoch has its order shuffled already.
+  if (state_.batches_done() == 0) ShuffleEpochOrder(*rng_, state_.mutable_order());
   ProgressReporter progress(options_.log, options_.interactive);
   ASSIGN_OR_RETURN(proto::EpochRecord rec, TrainEpoch(epoch, progress));
+  if (interrupted_) {  // the position within the epoch goes into the checkpoint
+    *state_.mutable_partial() = rec;
+    RETURN_IF_ERROR(SaveRunRecords());
+    return false;
+  }
+  state_.clear_batches_done();
+  state_.clear_partial();
   ASSIGN_OR_RETURN(EvalResult monitored, EvaluateEpoch(&rec));
   SelectBest(epoch, monitored);
   *state_.add_history() = rec;
@@ -458,14 +472,23 @@ absl::StatusOr<proto::EpochRecord> Trainer::TrainEpoch(int64_t epoch, ProgressRe
   step_.lr_inv->data<int64_t>()[0] = state_.lr_inv();
   const int64_t batches = TrainingBatches(train_x_.dim(0), batch_, options_.max_batches);
   if (options_.log) progress.StartEpoch(epoch, max_epochs_, batches);
-  proto::EpochRecord rec;
+  // Continues from the batches an interrupted run did (none for a fresh epoch).
+  const int64_t first = state_.batches_done();
+  proto::EpochRecord rec = state_.partial();
   rec.set_epoch(epoch);
   rec.set_lr_inv(state_.lr_inv());
-  std::vector<int64_t> block_correct(step_.block_correct.size(), 0);
-  const int64_t t0 = NowMs();
-  for (int64_t b = 0; b < batches; ++b) {
+  std::vector<int64_t> block_correct(rec.block_correct().begin(), rec.block_correct().end());
+  block_correct.resize(step_.block_correct.size(), 0);
+  rec.clear_block_correct();
+  const int64_t t0 = NowMs() - rec.wall_ms();
+  for (int64_t b = first; b < batches; ++b) {
     RETURN_IF_ERROR(TrainBatch(b, augment, &rec, &block_correct));
     if (options_.log) progress.Update(b + 1, (b + 1) * batch_, rec.train_correct(), NowMs() - t0);
+    if (b + 1 < batches && StopRequested()) {
+      interrupted_ = true;
+      state_.set_batches_done(b + 1);
+      break;
+    }
   }
   rec.set_wall_ms(NowMs() - t0);
   for (int64_t c : block_correct) rec.add_block_correct(c);
@@ -533,7 +556,7 @@ absl::Status Trainer::SaveRunRecords() {
 
 absl::Status Trainer::SaveCheckpoint() {
   const std::string& dir = options_.out_dir;
-  RETURN_IF_ERROR(WriteCheckpoint(absl::StrCat(dir, "/", kCheckpointFileName), state_));
+  RETURN_IF_ERROR(SaveRunCheckpoint(dir, state_));
   std::vector<proto::EpochRecord> history(state_.history().begin(), state_.history().end());
   RETURN_IF_ERROR(WriteFileAtomically(absl::StrCat(dir, "/metrics.csv"), EpochCsv(history, bindings_.block_names)));
   RETURN_IF_ERROR(WriteFileAtomically(absl::StrCat(dir, "/accuracy.svg"),
@@ -545,7 +568,11 @@ absl::Status Trainer::SaveCheckpoint() {
 absl::Status Trainer::Run() {
   while (true) {
     ASSIGN_OR_RETURN(bool more, RunEpoch());
-    if (!more) break;
+    if (!more || interrupted_) break;
+    if (StopRequested()) {  // at an epoch boundary: the epoch's checkpoint is already written
+      interrupted_ = true;
+      break;
+    }
   }
   return absl::OkStatus();
 }

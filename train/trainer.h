@@ -64,6 +64,10 @@ struct TrainOptions {
   // Data parallelism (dist/): this process's rank among the run's ranks; null for one process.
   // Rank 0 alone writes out_dir; set `log` to null on the others.
   Communicator* comm = nullptr;
+  // Polled after every training step (e.g. train/interrupt.h's InterruptRequested); once true the
+  // run writes a checkpoint at that point (within the epoch when it is mid-epoch) and Run returns,
+  // with interrupted() set. --resume then continues bit-identically. Null: never.
+  std::function<bool()> stop_requested;
 };
 
 struct EvalResult {
@@ -85,6 +89,12 @@ class Trainer {
   // Runs one epoch (shuffle, batches, evaluation, schedule); false once training is over.
   absl::StatusOr<bool> RunEpoch();
 
+  // Whether Run / RunEpoch stopped early because stop_requested said so (the checkpoint, when
+  // out_dir is set, holds the position: state().batches_done() within epoch epochs_done + 1).
+  bool interrupted() const { return interrupted_; }
+  // A note from --resume when the newest checkpoint was unusable and the previous one was used
+  // ("" otherwise); Create has already written it to stderr.
+  const std::string& resume_warning() const { return resume_warning_; }
   // The run's state: history, parameters, schedule (what the checkpoint holds).
   const proto::Checkpoint& state() const { return state_; }
   // The current parameters, in the model's declaration order.
@@ -134,8 +144,9 @@ class Trainer {
   absl::Status SplitData(PreprocessedData prep);
   void StartState();
   absl::Status InitParams();
-  absl::Status Restore(const proto::Checkpoint& ckpt);
+  absl::Status Restore(const proto::Checkpoint& ckpt, const std::string& where);
   absl::Status CheckSameOnEveryRank();
+  bool StopRequested() const { return options_.stop_requested && options_.stop_requested(); }
 
   // RunEpoch's steps, in this order.
   absl::StatusOr<proto::EpochRecord> TrainEpoch(int64_t epoch, ProgressReporter& progress);
@@ -185,6 +196,8 @@ class Trainer {
   int64_t batch_ = 64;
   int64_t max_epochs_ = 0;
   proto::Checkpoint state_;
+  bool interrupted_ = false;
+  std::string resume_warning_;
 };
 
 const char* ProtocolName(Protocol p);

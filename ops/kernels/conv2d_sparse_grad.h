@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/tsan.h"
 #include "ops/int_math.h"
 #include "ops/kernels/conv2d.h"
 #include "tbb/blocked_range.h"
@@ -61,7 +62,9 @@ void ForEachFilterBlockGrad(const ConvDims& d, int32_t* g, Fn&& add_filters) {
   const int64_t by_cache = std::max<int64_t>(1, (int64_t{128} << 10) / (4 * per_filter));  // ~128 KB of acc
   const int64_t fb = std::max<int64_t>(1, std::min(by_cache, (d.F + 7) / 8));              // >= 8 blocks
   const int64_t blocks = (d.F + fb - 1) / fb;
+  TsanHappensBefore(&tsan_fork_token);  // base/tsan.h
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const tbb::blocked_range<int64_t>& r) {
+    TsanHappensAfter(&tsan_fork_token);
     std::vector<uint32_t> acc(fb * per_filter);
     for (int64_t b = r.begin(); b < r.end(); ++b) {
       const int64_t f0 = b * fb, f1 = std::min(d.F, f0 + fb);
@@ -74,7 +77,9 @@ void ForEachFilterBlockGrad(const ConvDims& d, int32_t* g, Fn&& add_filters) {
         }
       }
     }
+    TsanHappensBefore(&tsan_join_token);
   });
+  TsanHappensAfter(&tsan_join_token);
 }
 
 template <typename D, typename X>
