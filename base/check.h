@@ -16,12 +16,12 @@
     }                           \
   } while (false)
 #else
-#define NITRO_DCHECK(condition)                                                              \
-  do {                                                                                       \
-    if (!(condition)) {                                                                      \
+#define NITRO_DCHECK(condition)                                                                 \
+  do {                                                                                          \
+    if (!(condition)) {                                                                         \
       std::fprintf(stderr, "%s:%d: NITRO_DCHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                          \
-    }                                                                                        \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (false)
 #endif
 

@@ -23,9 +23,9 @@ TEST(PercentTest, RoundsHalfUp) {
   EXPECT_EQ(FormatPercent(2, 3), "66.67");
   EXPECT_EQ(FormatPercent(1, 3), "33.33");
   EXPECT_EQ(FormatPercent(1, 8), "12.50");
-  EXPECT_EQ(FormatPercent(1, 80000), "0.00");    // 0.00125% rounds down
-  EXPECT_EQ(FormatPercent(1, 40000), "0.00");    // 0.0025% rounds down
-  EXPECT_EQ(FormatPercent(1, 20000), "0.01");    // 0.005% is a half: up
+  EXPECT_EQ(FormatPercent(1, 80000), "0.00");  // 0.00125% rounds down
+  EXPECT_EQ(FormatPercent(1, 40000), "0.00");  // 0.0025% rounds down
+  EXPECT_EQ(FormatPercent(1, 20000), "0.01");  // 0.005% is a half: up
   EXPECT_EQ(FormatPercent(9724, 10000), "97.24");
   EXPECT_EQ(FormatPercent(59999, 60000), "100.00");
 }

@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include <algorithm>
-#include <optional>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,12 +25,12 @@
 #include "absl/strings/str_split.h"
 #include "base/numbers.h"
 #include "bench/mac_peak.h"
-#include "tools/flags.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
 #include "ops/kernels/gemm_s16.h"
 #include "ops/kernels/linear_avx2.h"
 #include "tbb/task_arena.h"
+#include "tools/flags.h"
 
 namespace nitro {
 namespace {
@@ -194,8 +194,9 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
   flags.Int64("batch", &o->batch, "images per call");
   flags.Int64("reps", &o->reps, "timed runs per path; best and median are printed");
   flags.String("threads", &threads, "comma-separated thread counts").Value("N,N");
-  flags.String("layers", &layers, "comma-separated layer names (b0, b1, ..., fc, ...)").Value("NAMES").DefaultText(
-      "all");
+  flags.String("layers", &layers, "comma-separated layer names (b0, b1, ..., fc, ...)")
+      .Value("NAMES")
+      .DefaultText("all");
   if (std::optional<int> exit_code = flags.Parse(std::vector<std::string>(argv + 1, argv + argc))) return exit_code;
   if (o->batch <= 0 || o->reps <= 0) return flags.UsageError("--batch and --reps must be positive");
   o->threads.clear();

@@ -14,8 +14,7 @@ constexpr int64_t kHalf = 500000;  // p = 1/2 in parts per million
 
 // Shifts every H x W plane of images [first, last) so that out[y][x] = in[y + dy][x + dx], with
 // `fill` where the source lies outside the plane. dy = top - pad, dx = left - pad.
-void ShiftPlanes(int8_t* data, int64_t planes, int64_t h, int64_t w, int64_t dy, int64_t dx,
-                 int8_t fill) {
+void ShiftPlanes(int8_t* data, int64_t planes, int64_t h, int64_t w, int64_t dy, int64_t dx, int8_t fill) {
   std::vector<int8_t> tmp(h * w);
   for (int64_t p = 0; p < planes; ++p) {
     int8_t* plane = data + p * h * w;
@@ -35,15 +34,14 @@ void FlipPlanes(int8_t* data, int64_t planes, int64_t h, int64_t w) {
 }
 
 // Draws and applies crop then flip to `images` consecutive images starting at `data`.
-void AugmentImages(const AugmentOptions& options, RandomSource& rng, int8_t* data, int64_t images,
-                   int64_t c, int64_t h, int64_t w, int8_t fill) {
+void AugmentImages(const AugmentOptions& options, RandomSource& rng, int8_t* data, int64_t images, int64_t c, int64_t h,
+                   int64_t w, int8_t fill) {
   if (options.crop && rng.Bernoulli(kHalf) == 1) {
     const uint32_t range = static_cast<uint32_t>(2 * options.crop_padding);  // RandInt(0, 2p+1)
     const int64_t top = rng.Bounded(range);
     const int64_t left = rng.Bounded(range);
     if (top != options.crop_padding || left != options.crop_padding) {
-      ShiftPlanes(data, images * c, h, w, top - options.crop_padding,
-                  left - options.crop_padding, fill);
+      ShiftPlanes(data, images * c, h, w, top - options.crop_padding, left - options.crop_padding, fill);
     }
   }
   if (options.flip && rng.Bernoulli(kHalf) == 1) FlipPlanes(data, images * c, h, w);
@@ -53,13 +51,11 @@ void AugmentImages(const AugmentOptions& options, RandomSource& rng, int8_t* dat
 
 absl::Status AugmentBatch(const AugmentOptions& options, RandomSource& rng, Tensor& batch) {
   if (batch.dtype() != kInt8 || batch.rank() != 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "augment: expected an int8 [B, C, H, W] batch, got ", DTypeName(batch.dtype()), " ",
-        ShapeString(batch.shape())));
+    return absl::InvalidArgumentError(absl::StrCat("augment: expected an int8 [B, C, H, W] batch, got ",
+                                                   DTypeName(batch.dtype()), " ", ShapeString(batch.shape())));
   }
   if (options.crop && (options.crop_padding < 0 || options.crop_padding > (int64_t{1} << 30))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("augment: invalid crop padding ", options.crop_padding));
+    return absl::InvalidArgumentError(absl::StrCat("augment: invalid crop padding ", options.crop_padding));
   }
   const int64_t b = batch.dim(0), c = batch.dim(1), h = batch.dim(2), w = batch.dim(3);
   int8_t* data = batch.data<int8_t>();

@@ -8,9 +8,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "graph/random_source.h"
 #include "graph/tensor.h"
+#include "gtest/gtest.h"
 #include "random/numpy_random.h"
 
 namespace nitro {
@@ -84,8 +84,7 @@ TEST(AugmentTest, CropShiftsEveryImageAndPadsWithTheBatchMinimum) {
       for (int64_t y = 0; y < 4; ++y)
         for (int64_t x = 0; x < 4; ++x) {
           const int64_t sy = y - 2, sx = x + 1;
-          const int64_t expected =
-              (sy >= 0 && sx < 4) ? At(original, n, c, sy, sx) : min;
+          const int64_t expected = (sy >= 0 && sx < 4) ? At(original, n, c, sy, sx) : min;
           EXPECT_EQ(At(batch, n, c, y, x), expected) << n << c << y << x;
         }
 }
@@ -159,8 +158,7 @@ TEST(AugmentTest, PerSampleDrawsOnceForEachImageInOrder) {
   // Image 0: crop (top 2, left 0) and no flip; image 1: no crop, flip; image 2: nothing.
   ScriptedRandom rng({1, 2, 0, 0, /**/ 0, 1, /**/ 0, 0});
   ASSERT_TRUE(AugmentBatch(options, rng, batch).ok());
-  EXPECT_EQ(rng.log(), (Log{"B500000", "U4", "U4", "B500000", "B500000", "B500000", "B500000",
-                            "B500000"}));
+  EXPECT_EQ(rng.log(), (Log{"B500000", "U4", "U4", "B500000", "B500000", "B500000", "B500000", "B500000"}));
   EXPECT_TRUE(rng.exhausted());
   for (int64_t y = 0; y < 4; ++y) {
     for (int64_t x = 0; x < 4; ++x) {

@@ -19,40 +19,26 @@ namespace {
 // of train-images 6bbc9ace898e44ae57da46a324031adb, the standard file), the Debian package
 // dataset-fashion-mnist (Fashion-MNIST), and the official cifar-10-batches-bin files (CIFAR-10).
 constexpr DatasetFileInfo kMnistFiles[] = {
-    {"train-images-idx3-ubyte", 47040016,
-     "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
-    {"train-labels-idx1-ubyte", 60008,
-     "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
-    {"t10k-images-idx3-ubyte", 7840016,
-     "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
-    {"t10k-labels-idx1-ubyte", 10008,
-     "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
+    {"train-images-idx3-ubyte", 47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
+    {"train-labels-idx1-ubyte", 60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
+    {"t10k-images-idx3-ubyte", 7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
+    {"t10k-labels-idx1-ubyte", 10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
 };
 
 constexpr DatasetFileInfo kFashionMnistFiles[] = {
-    {"train-images-idx3-ubyte", 47040016,
-     "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"},
-    {"train-labels-idx1-ubyte", 60008,
-     "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"},
-    {"t10k-images-idx3-ubyte", 7840016,
-     "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"},
-    {"t10k-labels-idx1-ubyte", 10008,
-     "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"},
+    {"train-images-idx3-ubyte", 47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"},
+    {"train-labels-idx1-ubyte", 60008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"},
+    {"t10k-images-idx3-ubyte", 7840016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"},
+    {"t10k-labels-idx1-ubyte", 10008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"},
 };
 
 constexpr DatasetFileInfo kCifar10Files[] = {
-    {"data_batch_1.bin", 30730000,
-     "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5"},
-    {"data_batch_2.bin", 30730000,
-     "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed"},
-    {"data_batch_3.bin", 30730000,
-     "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67"},
-    {"data_batch_4.bin", 30730000,
-     "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48"},
-    {"data_batch_5.bin", 30730000,
-     "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add"},
-    {"test_batch.bin", 30730000,
-     "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"},
+    {"data_batch_1.bin", 30730000, "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5"},
+    {"data_batch_2.bin", 30730000, "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed"},
+    {"data_batch_3.bin", 30730000, "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67"},
+    {"data_batch_4.bin", 30730000, "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48"},
+    {"data_batch_5.bin", 30730000, "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add"},
+    {"test_batch.bin", 30730000, "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"},
 };
 
 // Canonical downloads (gzipped idx files; the CIFAR-10 tarball holds cifar-10-batches-bin/).
@@ -105,42 +91,38 @@ bool FileExists(const std::string& path) {
 }
 
 std::string FetchHint(absl::string_view dataset) {
-  return absl::StrCat("run `tools/fetch_data.sh ", dataset,
-                      "` (it fills data/", dataset, "/), or download the files from ",
-                      (*FindDatasetInfo(dataset))->urls[0]);
+  return absl::StrCat("run `tools/fetch_data.sh ", dataset, "` (it fills data/", dataset,
+                      "/), or download the files from ", (*FindDatasetInfo(dataset))->urls[0]);
 }
 
 // Reads dir/file, or else dir/file.gz, uncompressed; sets `path` to the file it read.
-absl::StatusOr<std::string> ReadDatasetFile(absl::string_view dataset, const std::string& dir,
-                                            absl::string_view file, std::string& path) {
+absl::StatusOr<std::string> ReadDatasetFile(absl::string_view dataset, const std::string& dir, absl::string_view file,
+                                            std::string& path) {
   path = absl::StrCat(dir, "/", file);
   if (!FileExists(path)) {
     const std::string gz = absl::StrCat(path, ".gz");
     if (!FileExists(gz)) {
-      return absl::NotFoundError(absl::StrCat(dataset, ": neither ", path, " nor ", gz,
-                                              " exists; ", FetchHint(dataset)));
+      return absl::NotFoundError(
+          absl::StrCat(dataset, ": neither ", path, " nor ", gz, " exists; ", FetchHint(dataset)));
     }
     path = gz;
   }
   absl::StatusOr<std::string> bytes = ReadMaybeGzipped(path);
   if (!bytes.ok()) {
     return absl::Status(bytes.status().code(),
-                        absl::StrCat(bytes.status().message(), "; delete it and ",
-                                     FetchHint(dataset)));
+                        absl::StrCat(bytes.status().message(), "; delete it and ", FetchHint(dataset)));
   }
   return bytes;
 }
 
-absl::Status VerifyChecksum(absl::string_view dataset, absl::string_view file,
-                            const std::string& path, absl::string_view bytes,
-                            const LoadOptions& options) {
+absl::Status VerifyChecksum(absl::string_view dataset, absl::string_view file, const std::string& path,
+                            absl::string_view bytes, const LoadOptions& options) {
   if (!options.verify_checksums) return absl::OkStatus();
   std::string expected;
   if (!options.expected_sha256.empty()) {
     auto it = options.expected_sha256.find(std::string(file));
     if (it == options.expected_sha256.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": LoadOptions.expected_sha256 has no entry for ", file));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": LoadOptions.expected_sha256 has no entry for ", file));
     }
     expected = it->second;
   } else {
@@ -155,9 +137,8 @@ absl::Status VerifyChecksum(absl::string_view dataset, absl::string_view file,
   const std::string actual = Sha256Hex(bytes);
   if (actual != expected) {
     return absl::DataLossError(absl::StrCat(
-        path, ": SHA-256 of the uncompressed content is ", actual, ", expected ", expected,
-        " (", bytes.size(), " bytes); the file is corrupt or not the canonical release: delete it and ",
-        FetchHint(dataset)));
+        path, ": SHA-256 of the uncompressed content is ", actual, ", expected ", expected, " (", bytes.size(),
+        " bytes); the file is corrupt or not the canonical release: delete it and ", FetchHint(dataset)));
   }
   return absl::OkStatus();
 }
@@ -165,39 +146,34 @@ absl::Status VerifyChecksum(absl::string_view dataset, absl::string_view file,
 // Adds the hint to a structural error from a parser.
 absl::Status WithHint(const absl::Status& status, absl::string_view dataset) {
   if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(status.message(), "; delete the file and ",
-                                                  FetchHint(dataset)));
+  return absl::Status(status.code(), absl::StrCat(status.message(), "; delete the file and ", FetchHint(dataset)));
 }
 
-absl::StatusOr<Dataset> LoadIdxSplit(absl::string_view dataset, const std::string& dir,
-                                     absl::string_view prefix, const LoadOptions& options) {
+absl::StatusOr<Dataset> LoadIdxSplit(absl::string_view dataset, const std::string& dir, absl::string_view prefix,
+                                     const LoadOptions& options) {
   const std::string images_file = absl::StrCat(prefix, "-images-idx3-ubyte");
   const std::string labels_file = absl::StrCat(prefix, "-labels-idx1-ubyte");
   std::string images_path, labels_path;
-  ASSIGN_OR_RETURN(std::string image_bytes,
-                   ReadDatasetFile(dataset, dir, images_file, images_path));
+  ASSIGN_OR_RETURN(std::string image_bytes, ReadDatasetFile(dataset, dir, images_file, images_path));
   absl::StatusOr<Dataset> split = ParseIdxImages(image_bytes, images_path);
   RETURN_IF_ERROR(WithHint(split.status(), dataset));
   RETURN_IF_ERROR(VerifyChecksum(dataset, images_file, images_path, image_bytes, options));
   image_bytes.clear();
   image_bytes.shrink_to_fit();
 
-  ASSIGN_OR_RETURN(std::string label_bytes,
-                   ReadDatasetFile(dataset, dir, labels_file, labels_path));
+  ASSIGN_OR_RETURN(std::string label_bytes, ReadDatasetFile(dataset, dir, labels_file, labels_path));
   absl::StatusOr<std::vector<uint8_t>> labels = ParseIdxLabels(label_bytes, labels_path);
   RETURN_IF_ERROR(WithHint(labels.status(), dataset));
   RETURN_IF_ERROR(VerifyChecksum(dataset, labels_file, labels_path, label_bytes, options));
   if (static_cast<int64_t>(labels->size()) != split->n) {
-    return absl::DataLossError(absl::StrCat(images_path, " has ", split->n, " images but ",
-                                            labels_path, " has ", labels->size(), " labels; ",
-                                            FetchHint(dataset)));
+    return absl::DataLossError(absl::StrCat(images_path, " has ", split->n, " images but ", labels_path, " has ",
+                                            labels->size(), " labels; ", FetchHint(dataset)));
   }
   split->labels = *std::move(labels);
   return split;
 }
 
-absl::StatusOr<Dataset> LoadCifarSplit(const std::string& dir,
-                                       absl::Span<const absl::string_view> files,
+absl::StatusOr<Dataset> LoadCifarSplit(const std::string& dir, absl::Span<const absl::string_view> files,
                                        const LoadOptions& options) {
   Dataset split;
   for (absl::string_view file : files) {
@@ -217,8 +193,7 @@ absl::StatusOr<const DatasetInfo*> FindDatasetInfo(absl::string_view name) {
   for (const DatasetInfo& info : kDatasets) {
     if (info.name == name) return &info;
   }
-  return absl::NotFoundError(
-      absl::StrCat("unknown data set '", name, "' (known: mnist, fashion_mnist, cifar10)"));
+  return absl::NotFoundError(absl::StrCat("unknown data set '", name, "' (known: mnist, fashion_mnist, cifar10)"));
 }
 
 std::string DefaultDatasetDir(absl::string_view name) {
@@ -228,8 +203,7 @@ std::string DefaultDatasetDir(absl::string_view name) {
 
 absl::StatusOr<Dataset> ParseIdxImages(absl::string_view bytes, absl::string_view name) {
   if (bytes.size() < 16) {
-    return absl::DataLossError(absl::StrCat(name, ": truncated idx3 header (", bytes.size(),
-                                            " bytes, need 16)"));
+    return absl::DataLossError(absl::StrCat(name, ": truncated idx3 header (", bytes.size(), " bytes, need 16)"));
   }
   const uint32_t magic = BigEndian32(bytes, 0);
   if (magic != kIdxImagesMagic) {
@@ -242,24 +216,20 @@ absl::StatusOr<Dataset> ParseIdxImages(absl::string_view bytes, absl::string_vie
   out.h = BigEndian32(bytes, 8);
   out.w = BigEndian32(bytes, 12);
   // Each factor is < 2^32, so n * (h * w) fits in unsigned 128 bits; compare exactly.
-  const unsigned __int128 expected = static_cast<unsigned __int128>(out.n) *
-                                         static_cast<uint64_t>(out.h) *
-                                         static_cast<uint64_t>(out.w) + 16;
+  const unsigned __int128 expected =
+      static_cast<unsigned __int128>(out.n) * static_cast<uint64_t>(out.h) * static_cast<uint64_t>(out.w) + 16;
   if (expected != bytes.size()) {
-    return absl::DataLossError(absl::StrCat(
-        name, ": the header says ", out.n, "x", out.h, "x", out.w, " images (",
-        static_cast<uint64_t>(expected), " bytes) but the content has ", bytes.size(),
-        " bytes (truncated or corrupt)"));
+    return absl::DataLossError(absl::StrCat(name, ": the header says ", out.n, "x", out.h, "x", out.w, " images (",
+                                            static_cast<uint64_t>(expected), " bytes) but the content has ",
+                                            bytes.size(), " bytes (truncated or corrupt)"));
   }
   out.images.assign(bytes.begin() + 16, bytes.end());
   return out;
 }
 
-absl::StatusOr<std::vector<uint8_t>> ParseIdxLabels(absl::string_view bytes,
-                                                    absl::string_view name) {
+absl::StatusOr<std::vector<uint8_t>> ParseIdxLabels(absl::string_view bytes, absl::string_view name) {
   if (bytes.size() < 8) {
-    return absl::DataLossError(absl::StrCat(name, ": truncated idx1 header (", bytes.size(),
-                                            " bytes, need 8)"));
+    return absl::DataLossError(absl::StrCat(name, ": truncated idx1 header (", bytes.size(), " bytes, need 8)"));
   }
   const uint32_t magic = BigEndian32(bytes, 0);
   if (magic != kIdxLabelsMagic) {
@@ -275,8 +245,8 @@ absl::StatusOr<std::vector<uint8_t>> ParseIdxLabels(absl::string_view bytes,
   std::vector<uint8_t> labels(bytes.begin() + 8, bytes.end());
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= kNumClasses) {
-      return absl::DataLossError(absl::StrCat(name, ": label ", i, " is ", static_cast<int>(labels[i]),
-                                              ", not a class in [0, 10)"));
+      return absl::DataLossError(
+          absl::StrCat(name, ": label ", i, " is ", static_cast<int>(labels[i]), ", not a class in [0, 10)"));
     }
   }
   return labels;
@@ -284,16 +254,17 @@ absl::StatusOr<std::vector<uint8_t>> ParseIdxLabels(absl::string_view bytes,
 
 absl::Status AppendCifar10Batch(absl::string_view bytes, absl::string_view name, Dataset& out) {
   if (bytes.empty() || bytes.size() % kCifarRecord != 0) {
-    return absl::DataLossError(absl::StrCat(
-        name, ": ", bytes.size(), " bytes is not a whole number of 3073-byte CIFAR-10 records ",
-        "(truncated or not a CIFAR-10 binary batch)"));
+    return absl::DataLossError(absl::StrCat(name, ": ", bytes.size(),
+                                            " bytes is not a whole number of 3073-byte CIFAR-10 records ",
+                                            "(truncated or not a CIFAR-10 binary batch)"));
   }
   if (out.n == 0) {
     out.c = 3;
     out.h = 32;
     out.w = 32;
   } else if (out.c != 3 || out.h != 32 || out.w != 32) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": cannot append CIFAR-10 records to a dataset that is not 3x32x32"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": cannot append CIFAR-10 records to a dataset that is not 3x32x32"));
   }
   const int64_t records = static_cast<int64_t>(bytes.size()) / kCifarRecord;
   out.images.reserve(out.images.size() + records * kCifarPixels);
@@ -313,14 +284,12 @@ absl::Status AppendCifar10Batch(absl::string_view bytes, absl::string_view name,
   return absl::OkStatus();
 }
 
-absl::StatusOr<DatasetSplits> LoadDataset(absl::string_view name, const std::string& dir,
-                                          const LoadOptions& options) {
+absl::StatusOr<DatasetSplits> LoadDataset(absl::string_view name, const std::string& dir, const LoadOptions& options) {
   ASSIGN_OR_RETURN(const DatasetInfo* info, FindDatasetInfo(name));
   DatasetSplits splits;
   if (info->name == "cifar10") {
-    static constexpr absl::string_view kTrain[] = {"data_batch_1.bin", "data_batch_2.bin",
-                                                   "data_batch_3.bin", "data_batch_4.bin",
-                                                   "data_batch_5.bin"};
+    static constexpr absl::string_view kTrain[] = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                                   "data_batch_4.bin", "data_batch_5.bin"};
     static constexpr absl::string_view kTest[] = {"test_batch.bin"};
     ASSIGN_OR_RETURN(splits.train, LoadCifarSplit(dir, kTrain, options));
     ASSIGN_OR_RETURN(splits.test, LoadCifarSplit(dir, kTest, options));

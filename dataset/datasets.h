@@ -76,8 +76,7 @@ std::string DefaultDatasetDir(absl::string_view name);
 // An idx3 ubyte image file (magic 0x00000803: n, rows, cols) -> (n, 1, rows, cols), no labels.
 absl::StatusOr<Dataset> ParseIdxImages(absl::string_view bytes, absl::string_view name);
 // An idx1 ubyte label file (magic 0x00000801: n) -> n labels, each < 10.
-absl::StatusOr<std::vector<uint8_t>> ParseIdxLabels(absl::string_view bytes,
-                                                    absl::string_view name);
+absl::StatusOr<std::vector<uint8_t>> ParseIdxLabels(absl::string_view bytes, absl::string_view name);
 // Appends the records of one CIFAR-10 binary batch to `out` (which must be empty or 3x32x32).
 absl::Status AppendCifar10Batch(absl::string_view bytes, absl::string_view name, Dataset& out);
 

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "dataset/datasets.h"
 #include "dataset/test_data_dir.h"
+#include "gtest/gtest.h"
 
 namespace nitro {
 namespace {

@@ -23,8 +23,7 @@ namespace {
 using ::testing::TempDir;
 
 std::string BigEndian(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
 }
 
 std::string IdxImages(uint32_t n, uint32_t h, uint32_t w, int salt) {
@@ -138,8 +137,7 @@ TEST(DatasetsTest, TruncatedGzipIsDataLoss) {
   WriteFile(dir + "/train-labels-idx1-ubyte.gz", gz.substr(0, gz.size() - 3));
   absl::StatusOr<DatasetSplits> splits = LoadDataset("mnist", dir, options);
   EXPECT_EQ(splits.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(absl::StrContains(splits.status().message(), "train-labels-idx1-ubyte.gz"))
-      << splits.status();
+  EXPECT_TRUE(absl::StrContains(splits.status().message(), "train-labels-idx1-ubyte.gz")) << splits.status();
 }
 
 TEST(DatasetsTest, BadMagicIsDataLoss) {
@@ -181,16 +179,15 @@ TEST(DatasetsTest, BuiltInTableRejectsNonCanonicalFiles) {
   WriteIdxSet(dir, false);
   absl::StatusOr<DatasetSplits> splits = LoadDataset("mnist", dir);
   EXPECT_EQ(splits.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(absl::StrContains(splits.status().message(),
-                                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"));
+  EXPECT_TRUE(
+      absl::StrContains(splits.status().message(), "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"));
 }
 
 TEST(DatasetsTest, MissingExpectedChecksumIsInvalidArgument) {
   const std::string dir = MakeDir("no_entry");
   LoadOptions options = WithSums(WriteIdxSet(dir, false));
   options.expected_sha256.erase("train-labels-idx1-ubyte");
-  EXPECT_EQ(LoadDataset("mnist", dir, options).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadDataset("mnist", dir, options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 std::string CifarBatch(const std::vector<uint8_t>& labels, int salt) {

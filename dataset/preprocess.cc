@@ -20,20 +20,18 @@ using Lut = std::array<int8_t, 256>;
 
 absl::Status CheckSplit(const Dataset& d, absl::string_view what, int64_t num_classes) {
   if (d.n <= 0 || d.c <= 0 || d.h <= 0 || d.w <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat("preprocess: the ", what, " set has shape ",
-                                                   d.n, "x", d.c, "x", d.h, "x", d.w));
+    return absl::InvalidArgumentError(
+        absl::StrCat("preprocess: the ", what, " set has shape ", d.n, "x", d.c, "x", d.h, "x", d.w));
   }
-  if (static_cast<int64_t>(d.images.size()) != d.n * d.c * d.h * d.w ||
-      static_cast<int64_t>(d.labels.size()) != d.n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "preprocess: the ", what, " set has ", d.images.size(), " pixel bytes and ",
-        d.labels.size(), " labels for shape ", d.n, "x", d.c, "x", d.h, "x", d.w));
+  if (static_cast<int64_t>(d.images.size()) != d.n * d.c * d.h * d.w || static_cast<int64_t>(d.labels.size()) != d.n) {
+    return absl::InvalidArgumentError(absl::StrCat("preprocess: the ", what, " set has ", d.images.size(),
+                                                   " pixel bytes and ", d.labels.size(), " labels for shape ", d.n, "x",
+                                                   d.c, "x", d.h, "x", d.w));
   }
   for (uint8_t label : d.labels) {
     if (label >= num_classes) {
-      return absl::InvalidArgumentError(absl::StrCat("preprocess: the ", what, " set has label ",
-                                                     static_cast<int>(label), " >= ",
-                                                     num_classes));
+      return absl::InvalidArgumentError(
+          absl::StrCat("preprocess: the ", what, " set has label ", static_cast<int>(label), " >= ", num_classes));
     }
   }
   return absl::OkStatus();
@@ -50,8 +48,7 @@ Lut NormalisationTable(int64_t mean, int64_t mad, int64_t scale) {
 }
 
 // Normalises the images of `d` taken in the row order `order` into an int8 [rows, C, H, W] tensor.
-Tensor NormaliseRows(const Dataset& d, absl::Span<const int64_t> order,
-                     const std::vector<Lut>& luts) {
+Tensor NormaliseRows(const Dataset& d, absl::Span<const int64_t> order, const std::vector<Lut>& luts) {
   Tensor out(kInt8, {static_cast<int64_t>(order.size()), d.c, d.h, d.w});
   const int64_t plane = d.h * d.w;
   int8_t* dst = out.data<int8_t>();
@@ -77,8 +74,7 @@ Tensor SliceRows(const Tensor& t, int64_t begin, int64_t end) {
   const int64_t row_bytes = t.bytes() / shape[0];
   shape[0] = end - begin;
   Tensor out(t.dtype(), shape);
-  std::memcpy(out.raw(), static_cast<const uint8_t*>(t.raw()) + begin * row_bytes,
-              (end - begin) * row_bytes);
+  std::memcpy(out.raw(), static_cast<const uint8_t*>(t.raw()) + begin * row_bytes, (end - begin) * row_bytes);
   return out;
 }
 
@@ -88,8 +84,8 @@ absl::StatusOr<PreprocessedData> Preprocess(const DatasetSplits& raw, RandomSour
                                             const PreprocessOptions& options) {
   const Dataset& train = raw.train;
   const Dataset& test = raw.test;
-  if (options.stats_samples <= 0 || options.scale <= 0 || options.num_classes <= 0 ||
-      options.one_hot_value < -128 || options.one_hot_value > 127) {
+  if (options.stats_samples <= 0 || options.scale <= 0 || options.num_classes <= 0 || options.one_hot_value < -128 ||
+      options.one_hot_value > 127) {
     return absl::InvalidArgumentError("preprocess: invalid PreprocessOptions");
   }
   RETURN_IF_ERROR(CheckSplit(train, "training", options.num_classes));
@@ -132,9 +128,9 @@ absl::StatusOr<PreprocessedData> Preprocess(const DatasetSplits& raw, RandomSour
     }
     const int64_t mad = abs_sum / count;
     if (mad == 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "preprocess: channel ", c, " has a mean absolute deviation of 0 over the first ", s,
-          " training samples (constant pixels); cannot normalise"));
+      return absl::FailedPreconditionError(absl::StrCat("preprocess: channel ", c,
+                                                        " has a mean absolute deviation of 0 over the first ", s,
+                                                        " training samples (constant pixels); cannot normalise"));
     }
     out.mean[c] = mean;
     out.mad[c] = mad;
@@ -159,14 +155,13 @@ absl::StatusOr<PreprocessedData> Preprocess(const DatasetSplits& raw, RandomSour
 absl::StatusOr<HeldOutData> HeldOutSplit(const PreprocessedData& data, int64_t n_val) {
   const int64_t n = static_cast<int64_t>(data.train_labels.size());
   if (n_val <= 0 || n_val >= n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("held-out split: need 0 < n_val < ", n, ", got ", n_val));
+    return absl::InvalidArgumentError(absl::StrCat("held-out split: need 0 < n_val < ", n, ", got ", n_val));
   }
   if (n_val > n - data.stats_samples) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "held-out split: the last ", n_val, " samples would overlap the first ",
-        data.stats_samples, " samples that the normalisation statistics used (N = ", n,
-        "); use n_val <= ", n - data.stats_samples, " or fewer stats_samples"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("held-out split: the last ", n_val, " samples would overlap the first ", data.stats_samples,
+                     " samples that the normalisation statistics used (N = ", n,
+                     "); use n_val <= ", n - data.stats_samples, " or fewer stats_samples"));
   }
   const int64_t n_train = n - n_val;
   HeldOutData out;

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "dataset/datasets.h"
 #include "graph/random_source.h"
 #include "graph/tensor.h"
-#include "dataset/datasets.h"
 
 namespace nitro {
 
@@ -54,7 +54,7 @@ absl::StatusOr<PreprocessedData> Preprocess(const DatasetSplits& raw, RandomSour
 struct HeldOutData {
   Tensor train_x, train_y;  // the first N - n_val loaded rows
   std::vector<uint8_t> train_labels;
-  Tensor val_x, val_y;      // the last n_val loaded rows
+  Tensor val_x, val_y;  // the last n_val loaded rows
   std::vector<uint8_t> val_labels;
 };
 

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "gtest/gtest.h"
-#include "graph/tensor.h"
 #include "dataset/datasets.h"
+#include "graph/tensor.h"
+#include "gtest/gtest.h"
 #include "random/numpy_random.h"
 
 namespace nitro {
@@ -24,8 +24,7 @@ class ZeroRandom : public RandomSource {
   absl::Status LoadState(absl::string_view) override { return absl::OkStatus(); }
 };
 
-Dataset MakeDataset(int64_t c, int64_t h, int64_t w, std::vector<uint8_t> images,
-                    std::vector<uint8_t> labels) {
+Dataset MakeDataset(int64_t c, int64_t h, int64_t w, std::vector<uint8_t> images, std::vector<uint8_t> labels) {
   Dataset d;
   d.n = static_cast<int64_t>(labels.size());
   d.c = c;
@@ -168,8 +167,7 @@ TEST(PreprocessTest, HeldOutSplitTakesTheLastRows) {
   const std::vector<int64_t> all = Values(data->train_x);
   EXPECT_EQ(Values(split->train_x), std::vector<int64_t>(all.begin(), all.begin() + 14));
   EXPECT_EQ(Values(split->val_x), std::vector<int64_t>(all.begin() + 14, all.end()));
-  EXPECT_EQ(split->val_labels, std::vector<uint8_t>(data->train_labels.begin() + 7,
-                                                    data->train_labels.end()));
+  EXPECT_EQ(split->val_labels, std::vector<uint8_t>(data->train_labels.begin() + 7, data->train_labels.end()));
   const std::vector<int64_t> y = Values(data->train_y);
   EXPECT_EQ(Values(split->val_y), std::vector<int64_t>(y.begin() + 70, y.end()));
 

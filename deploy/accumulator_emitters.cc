@@ -38,7 +38,8 @@ absl::Status EmitConv(CEmitContext& ctx, const Epilogue& e) {
   const int64_t F = w.type.shape[0], KH = w.type.shape[2], KW = w.type.shape[3];
   const int64_t P = ctx.attrs().GetInt("pad");
   const int64_t Ho = H + 2 * P - KH + 1, Wo = W + 2 * P - KW + 1;
-  ASSIGN_OR_RETURN(std::string store, StoreAccumulator(ctx, e, "acc", absl::StrCat("(f * ", Ho, " + i) * ", Wo, " + j")));
+  ASSIGN_OR_RETURN(std::string store,
+                   StoreAccumulator(ctx, e, "acc", absl::StrCat("(f * ", Ho, " + i) * ", Wo, " + j")));
   // The kernel rows [k0, k1) and columns [l0, l1) that fall inside the image.
   const std::string k0 = P == 0 ? "0" : "k0", k1 = P == 0 ? absl::StrCat(KH) : "k1";
   const std::string l0 = P == 0 ? "0" : "l0", l1 = P == 0 ? absl::StrCat(KW) : "l1";

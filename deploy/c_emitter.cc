@@ -41,7 +41,8 @@ absl::StatusOr<std::string> CEmitContext::Int8Table(absl::string_view op, const 
   if (defs_->Has(name)) return name;
   const OpDef* def = ops_->Find(op);
   if (def == nullptr || !def->kernel() || def->inputs().size() != 1 || def->outputs().size() != 1) {
-    return Error(absl::StrCat("cannot tabulate op '", op, "': it is not a registered op with one input and one output"));
+    return Error(
+        absl::StrCat("cannot tabulate op '", op, "': it is not a registered op with one input and one output"));
   }
   Tensor in(kInt8, {256}), out(kInt8, {256});
   for (int v = -128; v < 128; ++v) in.Set(v + 128, v);
@@ -94,7 +95,8 @@ std::string Int32Of(CDefinitions& defs, const std::string& acc) {
            "/* The uint32_t sum v (modulo 2^32) as a two's-complement int32_t, without the implementation-defined\n"
            "   conversion of values >= 2^31; compilers reduce it to nothing. */\n"
            "static int32_t nitro_i32(uint32_t v) {\n"
-           "  return v <= UINT32_C(0x7fffffff) ? (int32_t)v : (int32_t)(v - UINT32_C(0x80000000)) - INT32_C(0x7fffffff) - 1;\n"
+           "  return v <= UINT32_C(0x7fffffff) ? (int32_t)v : (int32_t)(v - UINT32_C(0x80000000)) - "
+           "INT32_C(0x7fffffff) - 1;\n"
            "}\n");
   return absl::StrCat("nitro_i32(", acc, ")");
 }
@@ -117,8 +119,8 @@ absl::StatusOr<std::string> StoreAccumulator(CEmitContext& ctx, const Epilogue& 
     return absl::StrCat(e.z->ptr, "[", index, "] = ", Int32Of(ctx.defs(), acc), ";");
   }
   if (!e.s && !e.a) return ctx.Error("internal: a fused Scale whose results go nowhere");
-  std::string out = absl::StrCat("{ const int32_t sv = ", ScaleExpr(ctx.defs(), Int32Of(ctx.defs(), acc), e.divisor),
-                                 ";");
+  std::string out =
+      absl::StrCat("{ const int32_t sv = ", ScaleExpr(ctx.defs(), Int32Of(ctx.defs(), acc), e.divisor), ";");
   if (e.s) absl::StrAppend(&out, " ", e.s->ptr, "[", index, "] = (", e.s->ctype(), ")sv;");
   if (e.a) {
     AttrView relu_attrs({IntAttr("alpha_inv", e.alpha_inv)});

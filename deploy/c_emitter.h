@@ -31,9 +31,9 @@ namespace nitro::deploy {
 
 // The elements of one value as the generated C sees them.
 struct COperand {
-  std::string ptr;    // C expression of a pointer to the first element: "input", "b0_w", "scratch_i8 + 784"
+  std::string ptr;         // C expression of a pointer to the first element: "input", "b0_w", "scratch_i8 + 784"
   DType storage = kInt32;  // the C element type behind `ptr` (a parameter may be stored narrower than int32)
-  ValueType type;     // the graph's dtype and shape (batch dimension 1)
+  ValueType type;          // the graph's dtype and shape (batch dimension 1)
   const char* ctype() const { return CTypeOf(storage); }
   int64_t size() const { return NumElements(type.shape); }
 };
@@ -41,8 +41,8 @@ struct COperand {
 // What an accumulating emitter (SetFusesScaleRelu) stores for each uint32 accumulator: the
 // accumulator itself as int32 (z), or NITRO Scaling of it (s), and NITRO-ReLU of that (a).
 struct Epilogue {
-  int64_t divisor = 0;    // Scale's divisor; 0: no Scale, store z
-  int64_t alpha_inv = 0;  // NitroRelu's alpha_inv (with a divisor); 0: no NitroRelu
+  int64_t divisor = 0;              // Scale's divisor; 0: no Scale, store z
+  int64_t alpha_inv = 0;            // NitroRelu's alpha_inv (with a divisor); 0: no NitroRelu
   std::optional<COperand> z, s, a;  // where each result goes; empty where it is not stored
 };
 
@@ -112,15 +112,27 @@ using CEmitFn = std::function<absl::Status(CEmitContext&)>;
 class CEmitter {
  public:
   explicit CEmitter(std::string op) : op_(std::move(op)) {}
-  CEmitter& SetEmit(CEmitFn fn) { emit_ = std::move(fn); return *this; }
+  CEmitter& SetEmit(CEmitFn fn) {
+    emit_ = std::move(fn);
+    return *this;
+  }
   // Output 0 holds the elements of input `i` unchanged (Flatten, Reshape, Dropout at inference):
   // no code and no buffer; consumers read input i's storage. Needs no emit function.
-  CEmitter& SetAliasOf(int i) { alias_of_ = i; return *this; }
+  CEmitter& SetAliasOf(int i) {
+    alias_of_ = i;
+    return *this;
+  }
   // Output 0 is an int32 accumulator: the exporter may fuse a following Scale (and a NitroRelu
   // after it) into the node, and the emitter then stores each accumulator with StoreAccumulator.
-  CEmitter& SetFusesScaleRelu() { fuses_scale_relu_ = true; return *this; }
+  CEmitter& SetFusesScaleRelu() {
+    fuses_scale_relu_ = true;
+    return *this;
+  }
   // The emitter writes only the outputs with ctx.output_used(i); unused ones get no buffer.
-  CEmitter& SetOptionalOutputs() { optional_outputs_ = true; return *this; }
+  CEmitter& SetOptionalOutputs() {
+    optional_outputs_ = true;
+    return *this;
+  }
 
   const std::string& op() const { return op_; }
   const CEmitFn& emit() const { return emit_; }
@@ -158,9 +170,8 @@ struct CEmitterRegistrar {
 #define NITRO_REGISTER_C_EMITTER_CONCAT_INNER_(a, b) a##b
 #define NITRO_REGISTER_C_EMITTER_CONCAT_(a, b) NITRO_REGISTER_C_EMITTER_CONCAT_INNER_(a, b)
 // Registers a CEmitter at static-initialisation time. Put it in a cc_library with alwayslink = True.
-#define NITRO_REGISTER_C_EMITTER(emitter)                                                                 \
-  static ::nitro::deploy::CEmitterRegistrar NITRO_REGISTER_C_EMITTER_CONCAT_(nitro_c_emitter_, __COUNTER__)( \
-      emitter)
+#define NITRO_REGISTER_C_EMITTER(emitter) \
+  static ::nitro::deploy::CEmitterRegistrar NITRO_REGISTER_C_EMITTER_CONCAT_(nitro_c_emitter_, __COUNTER__)(emitter)
 
 // ---- Helpers for emitters ----------------------------------------------------------------------
 

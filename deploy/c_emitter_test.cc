@@ -15,8 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(CEmitterRegistry, HoldsAnEmitterForEveryOpOfTheZoosInferenceGraphs) {
-  for (const char* op : {"Linear", "Conv2D", "ConvScaleRelu", "Scale", "NitroRelu", "MaxPool2D", "Flatten", "Reshape",
-                         "Dropout"}) {
+  for (const char* op :
+       {"Linear", "Conv2D", "ConvScaleRelu", "Scale", "NitroRelu", "MaxPool2D", "Flatten", "Reshape", "Dropout"}) {
     EXPECT_NE(CEmitterRegistry::Global().Find(op), nullptr) << op;
   }
   EXPECT_EQ(CEmitterRegistry::Global().Find("RssLoss"), nullptr);  // training only
@@ -89,7 +89,8 @@ TEST(Int8Table, IsNitrosOwnKernelOutputForEveryInt8AndEverySlope) {
     std::string want = absl::StrCat("static const int8_t t", alpha, "[256] = {");
     const int c = kernels::NitroReluMeanCorrection(alpha);
     for (int v = -128; v < 128; ++v) {
-      absl::StrAppend(&want, (v + 128) % 16 == 0 ? "\n  " : " ", kernels::NitroReluValue(v, alpha, c), v < 127 ? "," : "");
+      absl::StrAppend(&want, (v + 128) % 16 == 0 ? "\n  " : " ", kernels::NitroReluValue(v, alpha, c),
+                      v < 127 ? "," : "");
     }
     EXPECT_THAT(defs.Text(), HasSubstr(want + "\n};\n")) << alpha;
     EXPECT_EQ(defs.flash_bytes(), 256);

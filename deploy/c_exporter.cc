@@ -95,8 +95,8 @@ class Exporter {
 absl::Status Exporter::CheckInterface() {
   const std::string where = absl::StrCat(g_.source(), ": ");
   if (g_.batch_size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(where, "the C exporter needs the graph at batch size 1, got ",
-                                                   g_.batch_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "the C exporter needs the graph at batch size 1, got ", g_.batch_size()));
   }
   if (g_.model().input_size() != 1 || g_.model().output_size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(where, "the C exporter needs one input and one output; the ",
@@ -198,8 +198,8 @@ void Exporter::PlaceValues() {
     }
     const int s = step_of_node_[v.producer];
     const Step& st = steps_[s];
-    const bool fused_away = (st.scale >= 0 && name == g_.nodes()[st.node].out(0)) ||
-                            (st.relu >= 0 && name == g_.nodes()[st.scale].out(0));
+    const bool fused_away =
+        (st.scale >= 0 && name == g_.nodes()[st.node].out(0)) || (st.relu >= 0 && name == g_.nodes()[st.scale].out(0));
     const bool unused = !read.count(name) && st.emitter->optional_outputs();
     if (fused_away || unused) continue;
     if (name == output_) {
@@ -243,10 +243,9 @@ absl::Status Exporter::DefineWeights() {
     }
     const Tensor& t = it->second;
     if (t.dtype() != want.dtype || t.shape() != want.shape || t.size() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(g_.source(), ": parameter '", p.name(), "' is ",
-                                                     DTypeName(t.dtype()), " ", ShapeString(t.shape()),
-                                                     ", the graph needs ", DTypeName(want.dtype), " ",
-                                                     ShapeString(want.shape)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          g_.source(), ": parameter '", p.name(), "' is ", DTypeName(t.dtype()), " ", ShapeString(t.shape()),
+          ", the graph needs ", DTypeName(want.dtype), " ", ShapeString(want.shape)));
     }
     std::string array = absl::StrCat("w_", CIdentifier(p.name()));
     while (!used_names.insert(array).second) absl::StrAppend(&array, "_");
@@ -271,8 +270,12 @@ COperand Exporter::Operand(const std::string& value) const {
   op.type = g_.value(value).type;
   op.storage = g_.value(root).type.dtype;
   switch (p.home) {
-    case Home::kInput: op.ptr = "input"; break;
-    case Home::kLogits: op.ptr = "logits"; break;
+    case Home::kInput:
+      op.ptr = "input";
+      break;
+    case Home::kLogits:
+      op.ptr = "logits";
+      break;
     case Home::kParam:
       op.ptr = weights_.at(root).first;
       op.storage = weights_.at(root).second;
@@ -282,7 +285,8 @@ COperand Exporter::Operand(const std::string& value) const {
       op.ptr = offset == 0 ? PoolName(op.storage) : absl::StrCat("(", PoolName(op.storage), " + ", offset, ")");
       break;
     }
-    case Home::kNone: break;
+    case Home::kNone:
+      break;
   }
   return op;
 }
@@ -367,16 +371,15 @@ std::string Exporter::CommentHeader(absl::string_view file) const {
   for (const auto& note : o_.notes) lines.push_back(absl::StrCat("             ", note));
   lines.push_back(absl::StrCat("parameters   ", WithThousands(stats_.parameters), " (stored as ",
                                StoredAs(stats_.parameters_stored_as), ")"));
-  lines.push_back(absl::StrCat("flash        ", WithThousands(stats_.flash_bytes()), " bytes of constant data (weights ",
-                               WithThousands(stats_.weight_bytes), ", lookup tables ",
-                               WithThousands(stats_.table_bytes), "), plus code"));
+  lines.push_back(absl::StrCat("flash        ", WithThousands(stats_.flash_bytes()),
+                               " bytes of constant data (weights ", WithThousands(stats_.weight_bytes),
+                               ", lookup tables ", WithThousands(stats_.table_bytes), "), plus code"));
   lines.push_back(absl::StrCat("scratch RAM  ", WithThousands(stats_.scratch_bytes), " bytes of static arrays (",
                                StoredAs(stats_.scratch_elements), " elements); no heap; a few locals on the stack"));
   lines.push_back(absl::StrCat("compute      ", WithThousands(stats_.macs), " multiply-accumulates per sample in ",
                                stats_.steps, " steps"));
-  lines.push_back(absl::StrCat("interface    input ", CTypeOf(stats_.input_dtype), " ",
-                               ShapeString(stats_.input_shape), ", logits ", CTypeOf(stats_.output_dtype), " [",
-                               stats_.output_size, "]"));
+  lines.push_back(absl::StrCat("interface    input ", CTypeOf(stats_.input_dtype), " ", ShapeString(stats_.input_shape),
+                               ", logits ", CTypeOf(stats_.output_dtype), " [", stats_.output_size, "]"));
   lines.push_back("");
   lines.push_back("Integer semantics are nitro's, bit for bit: sums wrap modulo 2^32 in uint32_t arithmetic,");
   lines.push_back("divisions truncate toward zero, NITRO Scaling saturates to [-127, 127], NITRO-ReLU is a table");
@@ -392,10 +395,10 @@ std::string Exporter::HeaderFile() const {
   return absl::StrCat(
       CommentHeader(absl::StrCat(name_, ".h")), "#ifndef ", guard, "\n#define ", guard, "\n\n#include <stdint.h>\n\n",
       "/* One sample: ", CTypeOf(stats_.input_dtype), " ", ShapeString(stats_.input_shape),
-      " in row-major order, preprocessed as in training. */\n", "#define ", macro, "_INPUT_SIZE ",
-      stats_.input_size, "\n/* The logits: ", CTypeOf(stats_.output_dtype), ". */\n#define ", macro, "_OUTPUT_SIZE ",
-      stats_.output_size, "\n#define ", macro, "_FLASH_BYTES ", stats_.flash_bytes(), "\n#define ", macro,
-      "_SCRATCH_BYTES ", stats_.scratch_bytes, "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
+      " in row-major order, preprocessed as in training. */\n", "#define ", macro, "_INPUT_SIZE ", stats_.input_size,
+      "\n/* The logits: ", CTypeOf(stats_.output_dtype), ". */\n#define ", macro, "_OUTPUT_SIZE ", stats_.output_size,
+      "\n#define ", macro, "_FLASH_BYTES ", stats_.flash_bytes(), "\n#define ", macro, "_SCRATCH_BYTES ",
+      stats_.scratch_bytes, "\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
       "/* Computes the logits of one sample and returns the index of the first largest one (the predicted\n",
       "   class). Not reentrant: it uses static scratch memory. */\n", Signature(), ";\n\n",
       "#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n#endif  /* ", guard, " */\n");

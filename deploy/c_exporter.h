@@ -36,18 +36,18 @@ struct CExportOptions {
 };
 
 struct CExportStats {
-  int64_t parameters = 0;                       // elements of the parameters the inference graph uses
+  int64_t parameters = 0;                         // elements of the parameters the inference graph uses
   std::map<DType, int64_t> parameters_stored_as;  // how many of them each C type stores
-  int64_t weight_bytes = 0;                     // bytes of their const arrays
-  int64_t table_bytes = 0;                      // bytes of lookup tables (NITRO-ReLU: 256 each)
+  int64_t weight_bytes = 0;                       // bytes of their const arrays
+  int64_t table_bytes = 0;                        // bytes of lookup tables (NITRO-ReLU: 256 each)
   int64_t flash_bytes() const { return weight_bytes + table_bytes; }
-  std::map<DType, int64_t> scratch_elements;    // the static scratch arrays, per element type
+  std::map<DType, int64_t> scratch_elements;  // the static scratch arrays, per element type
   int64_t scratch_bytes = 0;
   DType input_dtype = kInt8, output_dtype = kInt8;
-  Shape input_shape;                            // per sample (batch dimension dropped)
-  int64_t input_size = 0, output_size = 0;      // elements per sample
-  int64_t macs = 0;                             // multiply-accumulates per sample
-  int steps = 0;                                // computing steps (fused nodes count once)
+  Shape input_shape;                        // per sample (batch dimension dropped)
+  int64_t input_size = 0, output_size = 0;  // elements per sample
+  int64_t macs = 0;                         // multiply-accumulates per sample
+  int steps = 0;                            // computing steps (fused nodes count once)
 };
 
 struct CExport {

@@ -57,13 +57,13 @@ TEST(ExportC, Mlp1SizesTypesAndMemory) {
   const Exported e = ExportFile("models/mlp1_mnist.pbtxt");
   const CExportStats& s = e.c.stats;
   EXPECT_EQ(e.c.name, "mlp1_mnist");
-  EXPECT_EQ(s.parameters, 100 * 784 + 50 * 100 + 10 * 50);  // the heads are not part of inference
+  EXPECT_EQ(s.parameters, 100 * 784 + 50 * 100 + 10 * 50);    // the heads are not part of inference
   EXPECT_EQ(s.parameters_stored_as.at(kInt8), s.parameters);  // Kaiming bounds are at most 64
   EXPECT_EQ(s.weight_bytes, 83900);
-  EXPECT_EQ(s.table_bytes, 256);                              // one NITRO-ReLU table, alpha_inv 4
+  EXPECT_EQ(s.table_bytes, 256);  // one NITRO-ReLU table, alpha_inv 4
   EXPECT_EQ(s.flash_bytes(), 84156);
-  EXPECT_EQ(s.scratch_bytes, 150);                            // b0.a [100] and b1.a [50] int8
-  EXPECT_EQ(s.steps, 3);                                      // Linear + Scale (+ NitroRelu), fused
+  EXPECT_EQ(s.scratch_bytes, 150);  // b0.a [100] and b1.a [50] int8
+  EXPECT_EQ(s.steps, 3);            // Linear + Scale (+ NitroRelu), fused
   EXPECT_EQ(s.macs, 83900);
   EXPECT_EQ(s.input_size, 784);
   EXPECT_EQ(s.output_size, 10);
@@ -88,8 +88,8 @@ TEST(ExportC, Mlp1SizesTypesAndMemory) {
 
 TEST(ExportC, StoresEachParameterInItsNarrowestType) {
   Exported e = ExportFile("models/mlp1_mnist.pbtxt");
-  e.model.params.at("b1.w").Set(7, 300);       // int16 now
-  e.model.params.at("out.w").Set(0, -70000);   // int32 now
+  e.model.params.at("b1.w").Set(7, 300);      // int16 now
+  e.model.params.at("out.w").Set(0, -70000);  // int32 now
   auto single = BuildModel(e.model.file, 1);
   ASSERT_TRUE(single.ok());
   auto inference = BuildInferenceGraph(**single);
@@ -130,8 +130,12 @@ absl::Status NegateShape(ShapeContext& ctx) {
   return absl::OkStatus();
 }
 absl::Status NegateKernel(KernelContext&) { return absl::OkStatus(); }
-NITRO_REGISTER_OP(OpDef("TestOnlyNegate").Input("x", {kInt8}).Output("y").SetShapeFn(NegateShape)
-                      .SetKernel(NegateKernel).NoGradient());
+NITRO_REGISTER_OP(OpDef("TestOnlyNegate")
+                      .Input("x", {kInt8})
+                      .Output("y")
+                      .SetShapeFn(NegateShape)
+                      .SetKernel(NegateKernel)
+                      .NoGradient());
 
 constexpr char kNegateModel[] = R"(name: "neg"
 input { name: "x" dtype: INT8 shape: [4] }

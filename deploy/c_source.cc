@@ -19,10 +19,14 @@ std::string CIdentifier(absl::string_view name) {
 
 const char* CTypeOf(DType dtype) {
   switch (dtype) {
-    case kInt8: return "int8_t";
-    case kInt16: return "int16_t";
-    case kInt64: return "int64_t";
-    default: return "int32_t";
+    case kInt8:
+      return "int8_t";
+    case kInt16:
+      return "int16_t";
+    case kInt64:
+      return "int64_t";
+    default:
+      return "int32_t";
   }
 }
 

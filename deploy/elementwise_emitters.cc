@@ -16,8 +16,8 @@ absl::Status EmitScale(CEmitContext& ctx) {
   const COperand& s = ctx.output(0);
   const std::string q = ScaleExpr(ctx.defs(), "(int32_t)z[n]", ctx.attrs().GetInt("divisor"));
   ctx.code().Line(absl::StrCat("const ", z.ctype(), " *z = ", z.ptr, ";"));
-  ctx.code().Line(absl::StrCat("for (int32_t n = 0; n < ", z.size(), "; ++n) ", s.ptr, "[n] = (", s.ctype(), ")", q,
-                               ";"));
+  ctx.code().Line(
+      absl::StrCat("for (int32_t n = 0; n < ", z.size(), "; ++n) ", s.ptr, "[n] = (", s.ctype(), ")", q, ";"));
   return absl::OkStatus();
 }
 
@@ -26,10 +26,12 @@ absl::Status EmitNitroRelu(CEmitContext& ctx) {
   const COperand& s = ctx.input(0);
   const COperand& a = ctx.output(0);
   const int64_t alpha = ctx.attrs().GetInt("alpha_inv");
-  ASSIGN_OR_RETURN(std::string table, ctx.Int8Table("NitroRelu", ctx.attrs(), absl::StrCat("nitro_relu_table_a", alpha)));
+  ASSIGN_OR_RETURN(std::string table,
+                   ctx.Int8Table("NitroRelu", ctx.attrs(), absl::StrCat("nitro_relu_table_a", alpha)));
   if (s.storage != kInt8) return ctx.Error("NitroRelu's input must be stored as int8");
   ctx.code().Line(absl::StrCat("const int8_t *s = ", s.ptr, ";"));
-  ctx.code().Line(absl::StrCat("for (int32_t n = 0; n < ", s.size(), "; ++n) ", a.ptr, "[n] = ", table, "[s[n] + 128];"));
+  ctx.code().Line(
+      absl::StrCat("for (int32_t n = 0; n < ", s.size(), "; ++n) ", a.ptr, "[n] = ", table, "[s[n] + 128];"));
   return absl::OkStatus();
 }
 
@@ -46,10 +48,9 @@ absl::Status EmitMaxPool2D(CEmitContext& ctx) {
   const int64_t KH = kernel[0], KW = kernel[1], PH = pad[0], PW = pad[1];
   if (x.storage == kInt64) return ctx.Error("MaxPool2D of int64 values has no C emitter");
   const std::string pad_value = x.type.dtype == kInt32 ? "INT32_MIN" : "0";
-  const std::string read = (PH == 0 && PW == 0)
-                               ? absl::StrCat("x[(p * ", H, " + r) * ", W, " + q]")
-                               : absl::StrCat("(r < 0 || r >= ", H, " || q < 0 || q >= ", W, ") ? ", pad_value,
-                                              " : x[(p * ", H, " + r) * ", W, " + q]");
+  const std::string read = (PH == 0 && PW == 0) ? absl::StrCat("x[(p * ", H, " + r) * ", W, " + q]")
+                                                : absl::StrCat("(r < 0 || r >= ", H, " || q < 0 || q >= ", W, ") ? ",
+                                                               pad_value, " : x[(p * ", H, " + r) * ", W, " + q]");
   CCode& c = ctx.code();
   c.Line(absl::StrCat("const ", x.ctype(), " *x = ", x.ptr, ";"));
   c.Open(absl::StrCat("for (int32_t p = 0; p < ", C, "; ++p)"));
@@ -57,7 +58,8 @@ absl::Status EmitMaxPool2D(CEmitContext& ctx) {
   c.Open(absl::StrCat("for (int32_t j = 0; j < ", Wo, "; ++j)"));
   c.Line("int32_t best = INT32_MIN;  /* below or equal to every cell, so the window's max wins */");
   c.Open(absl::StrCat("for (int32_t k = 0; k < ", KH, "; ++k)"));
-  c.Line(absl::StrCat("const int32_t r = i * ", KH, " + k", PH == 0 ? "" : absl::StrCat(" - ", PH), ";  /* input row */"));
+  c.Line(
+      absl::StrCat("const int32_t r = i * ", KH, " + k", PH == 0 ? "" : absl::StrCat(" - ", PH), ";  /* input row */"));
   c.Open(absl::StrCat("for (int32_t l = 0; l < ", KW, "; ++l)"));
   c.Line(absl::StrCat("const int32_t q = j * ", KW, " + l", PW == 0 ? "" : absl::StrCat(" - ", PW),
                       ";  /* input column */"));

@@ -29,19 +29,20 @@ std::string Source(const std::string& path) {
 TEST(Emitters, MaxPoolPadsInt32WithInt32MinAndSmallerTypesWithZero) {
   const std::string c = Source("deploy/testdata/ops_a.pbtxt");
   EXPECT_THAT(c, HasSubstr("/* p0 = MaxPool2D(z0) */"));
-  EXPECT_THAT(c, HasSubstr("const int32_t v = (r < 0 || r >= 9 || q < 0 || q >= 9) ? INT32_MIN : x[(p * 9 + r) * 9 + q];"));
+  EXPECT_THAT(
+      c, HasSubstr("const int32_t v = (r < 0 || r >= 9 || q < 0 || q >= 9) ? INT32_MIN : x[(p * 9 + r) * 9 + q];"));
   EXPECT_THAT(c, HasSubstr("const int32_t v = (r < 0 || r >= 5 || q < 0 || q >= 5) ? 0 : x[(p * 5 + r) * 5 + q];"));
   EXPECT_THAT(c, HasSubstr("const int32_t v = x[(p * 1 + r) * 2 + q];"));  // no padding: no bounds check
 }
 
 TEST(Emitters, DropoutIsAnAliasAndItsInt16ConsumersGetInt16Storage) {
   const std::string c = Source("deploy/testdata/ops_a.pbtxt");
-  EXPECT_THAT(c, Not(HasSubstr("Dropout(")));                     // no step of its own
-  EXPECT_THAT(c, HasSubstr("/* p1 = MaxPool2D(d0) */"));          // reads a0's int8 elements
+  EXPECT_THAT(c, Not(HasSubstr("Dropout(")));                      // no step of its own
+  EXPECT_THAT(c, HasSubstr("/* p1 = MaxPool2D(d0) */"));           // reads a0's int8 elements
   EXPECT_THAT(c, HasSubstr("static int16_t scratch_int16[24];"));  // p1 is int16, as nitro types it
   EXPECT_THAT(c, HasSubstr("/* s1, a1 = ConvScaleRelu(p1, c1.w) */\n  {\n    const int16_t *x = scratch_int16;"));
-  EXPECT_THAT(c, HasSubstr("nitro_relu_table_a3[s[n] + 128]"));   // stand-alone NitroRelu, alpha_inv 3
-  EXPECT_THAT(c, HasSubstr("nitro_relu_table_a20[sv + 128]"));    // fused, alpha_inv 20
+  EXPECT_THAT(c, HasSubstr("nitro_relu_table_a3[s[n] + 128]"));  // stand-alone NitroRelu, alpha_inv 3
+  EXPECT_THAT(c, HasSubstr("nitro_relu_table_a20[sv + 128]"));   // fused, alpha_inv 20
 }
 
 TEST(Emitters, AnAccumulatorReadTwiceIsStoredAndScaledOnItsOwn) {

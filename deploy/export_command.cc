@@ -48,8 +48,8 @@ absl::Status WriteFile(const std::string& path, absl::string_view bytes, std::ve
   return absl::OkStatus();
 }
 
-absl::Status WriteVectors(const ExportCRequest& r, const LoadedModel& m, const std::string& stem,
-                          const OpRegistry* ops, ExportCResult* result) {
+absl::Status WriteVectors(const ExportCRequest& r, const LoadedModel& m, const std::string& stem, const OpRegistry* ops,
+                          ExportCResult* result) {
   ASSIGN_OR_RETURN(std::unique_ptr<Graph> inference, BuildInferenceGraph(*m.graph, m.file.parsed.node_lines, ops));
   Vectors v;
   if (m.checkpoint) {

@@ -15,15 +15,15 @@ namespace nitro::deploy {
 
 struct ExportCRequest {
   ParamSource source;
-  std::string out_dir;       // created if missing
-  std::string name;          // the C name ("": the model's name)
+  std::string out_dir;  // created if missing
+  std::string name;     // the C name ("": the model's name)
   // Also write N test vectors: <name>.inputs.bin (N samples as the input type, row-major),
   // <name>.logits.bin (nitro's logits for them, the output type, little-endian) and, for a run,
   // <name>.labels.bin (one byte per sample). From a run they are its first N test images,
   // preprocessed as in training; for an untrained model, uniform random int8 inputs. -1: every
   // test image; 0: none.
   int64_t test_vectors = 0;
-  std::string data_dir;      // the data set's directory ("": its default)
+  std::string data_dir;  // the data set's directory ("": its default)
 };
 
 struct ExportCResult {

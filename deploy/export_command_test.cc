@@ -32,8 +32,8 @@ TEST(RunExportC, WritesTheSourcesAndTestVectorsOfAnUntrainedModel) {
   auto result = RunExportC(r);
   ASSERT_TRUE(result.ok()) << result.status();
   const std::string stem = r.out_dir + "/mlp1_mnist";
-  EXPECT_EQ(result->files, (std::vector<std::string>{stem + ".h", stem + ".c", stem + ".inputs.bin",
-                                                     stem + ".logits.bin"}));
+  EXPECT_EQ(result->files,
+            (std::vector<std::string>{stem + ".h", stem + ".c", stem + ".inputs.bin", stem + ".logits.bin"}));
   EXPECT_EQ(ReadBytes(stem + ".h"), result->exported.header);
   EXPECT_EQ(ReadBytes(stem + ".c"), result->exported.source);
   EXPECT_EQ(result->vectors, 7);
@@ -54,9 +54,10 @@ TEST(RunExportC, WritesTheSourcesAndTestVectorsOfAnUntrainedModel) {
   ASSERT_TRUE(want.ok());
   EXPECT_EQ(logits, std::string(static_cast<const char*>(want->raw()), want->bytes()));
 
-  const std::string head = "nitro export-c: mlp1_mnist, untrained: the model's initialisers, seed 5\n"
-            "  parameters 83,900, flash 84,156 bytes of constant data, scratch RAM 150 bytes, 83,900 "
-            "multiply-accumulates per sample\n";
+  const std::string head =
+      "nitro export-c: mlp1_mnist, untrained: the model's initialisers, seed 5\n"
+      "  parameters 83,900, flash 84,156 bytes of constant data, scratch RAM 150 bytes, 83,900 "
+      "multiply-accumulates per sample\n";
   EXPECT_EQ(ExportCSummary(*result).substr(0, head.size()), head);
   EXPECT_THAT(ExportCSummary(*result), HasSubstr("  7 test vectors with nitro's logits\n  wrote " + stem + ".h\n"));
 }

@@ -58,7 +58,8 @@ class PnmReader {
 }  // namespace
 
 absl::StatusOr<Image> DecodePnm(absl::string_view bytes, absl::string_view name) {
-  if (bytes.size() < 2 || bytes[0] != 'P' || (bytes[1] != '2' && bytes[1] != '3' && bytes[1] != '5' && bytes[1] != '6')) {
+  if (bytes.size() < 2 || bytes[0] != 'P' ||
+      (bytes[1] != '2' && bytes[1] != '3' && bytes[1] != '5' && bytes[1] != '6')) {
     return Bad(name, "not a PGM/PPM file (magic P2, P3, P5 or P6)");
   }
   const bool ascii = bytes[1] == '2' || bytes[1] == '3';

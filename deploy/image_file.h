@@ -15,7 +15,7 @@ namespace nitro::deploy {
 
 struct Image {
   int64_t channels = 0, height = 0, width = 0;  // 1 (gray) or 3 (R, G, B)
-  std::vector<uint8_t> pixels;                 // channels x height x width, row-major
+  std::vector<uint8_t> pixels;                  // channels x height x width, row-major
 };
 
 // Decodes a PGM/PPM file's bytes. A maxval below 255 is rescaled to 0..255, rounding to nearest

@@ -136,8 +136,7 @@ TEST(DecodePng, RefusesCorruptAndUnsupportedFiles) {
   EXPECT_THAT(DecodePng("GIF89a", "x.png").status().message(), HasSubstr("not a PNG file"));
   EXPECT_THAT(DecodePng(EncodePng(2, 2, 6, Ramp(16), {0}), "a.png").status().message(),
               HasSubstr("colour type 6, interlace 0: save it as 8-bit grayscale or RGB"));
-  EXPECT_THAT(DecodePng(EncodePng(2, 2, 0, Ramp(4), {0}, 16), "d.png").status().message(),
-              HasSubstr("bit depth 16"));
+  EXPECT_THAT(DecodePng(EncodePng(2, 2, 0, Ramp(4), {0}, 16), "d.png").status().message(), HasSubstr("bit depth 16"));
   EXPECT_THAT(DecodePng(EncodePng(2, 2, 0, Ramp(4), {7}), "f.png").status().message(),
               HasSubstr("row 0 has an unknown PNG filter 7"));
 }

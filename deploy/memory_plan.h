@@ -23,7 +23,7 @@ struct BufferRequest {
 };
 
 struct MemoryPlan {
-  std::vector<int64_t> offsets;           // per request, in elements from the start of its pool
+  std::vector<int64_t> offsets;            // per request, in elements from the start of its pool
   std::map<DType, int64_t> pool_elements;  // size of each non-empty pool
   // Bytes of all pools together.
   int64_t bytes() const;

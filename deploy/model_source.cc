@@ -107,9 +107,9 @@ absl::StatusOr<ParamMap> TensorFileParams(const Graph& model, std::vector<NamedT
     for (NamedTensor& r : records) {
       if (r.name != p.name()) continue;
       if (r.tensor.dtype() != want.dtype || r.tensor.shape() != want.shape) {
-        return absl::InvalidArgumentError(absl::StrCat(source, ": tensor '", r.name, "' is ", DTypeName(r.tensor.dtype()),
-                                                       " ", ShapeString(r.tensor.shape()), ", the model needs ",
-                                                       DTypeName(want.dtype), " ", ShapeString(want.shape)));
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ": tensor '", r.name, "' is ", DTypeName(r.tensor.dtype()), " ", ShapeString(r.tensor.shape()),
+            ", the model needs ", DTypeName(want.dtype), " ", ShapeString(want.shape)));
       }
       out[p.name()] = std::move(r.tensor);
     }
@@ -134,9 +134,9 @@ absl::StatusOr<LoadedModel> LoadFromCheckpoint(const ParamSource& s, const OpReg
   ASSIGN_OR_RETURN(m.file, ReadModel(model_path));
   ASSIGN_OR_RETURN(m.graph, BuildModel(m.file, 0, ops));
   ASSIGN_OR_RETURN(m.params, CheckpointParams(ckpt, *m.graph, m.file.text, s.best, path));
-  m.description = absl::StrCat(s.best ? "best" : "last", " parameters (epoch ",
-                               s.best ? ckpt.best_epoch() : ckpt.epochs_done(), " of ", ckpt.epochs_done(), ") of ",
-                               path);
+  m.description =
+      absl::StrCat(s.best ? "best" : "last", " parameters (epoch ", s.best ? ckpt.best_epoch() : ckpt.epochs_done(),
+                   " of ", ckpt.epochs_done(), ") of ", path);
   m.checkpoint = std::move(ckpt);
   return m;
 }
@@ -146,7 +146,8 @@ absl::StatusOr<LoadedModel> LoadFromCheckpoint(const ParamSource& s, const OpReg
 absl::StatusOr<LoadedModel> LoadModel(const ParamSource& s, const OpRegistry* ops) {
   if (!s.run_dir.empty() || !s.checkpoint.empty()) return LoadFromCheckpoint(s, ops);
   if (s.model.empty()) {
-    return absl::InvalidArgumentError("give a run (--run=DIR or --checkpoint=FILE) or an untrained model (--model=PATH)");
+    return absl::InvalidArgumentError(
+        "give a run (--run=DIR or --checkpoint=FILE) or an untrained model (--model=PATH)");
   }
   LoadedModel m;
   ASSIGN_OR_RETURN(m.file, ReadModel(s.model));

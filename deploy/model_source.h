@@ -63,10 +63,10 @@ struct ParamSource {
 
 struct LoadedModel {
   ModelFile file;
-  std::unique_ptr<Graph> graph;               // at the model's batch size
+  std::unique_ptr<Graph> graph;  // at the model's batch size
   ParamMap params;
   std::optional<proto::Checkpoint> checkpoint;  // when the parameters come from one
-  std::string description;                    // "best parameters (epoch 3 of 5) of runs/x/checkpoint.pb"
+  std::string description;                      // "best parameters (epoch 3 of 5) of runs/x/checkpoint.pb"
 };
 
 // The parameters of `model` from tensor text records (io/tensor_text.h), matched by name; every

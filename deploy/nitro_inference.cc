@@ -26,9 +26,9 @@ absl::StatusOr<Tensor> NitroInference(const Graph& inference, const ParamMap& pa
   const int64_t n = inputs.rank() > 0 ? inputs.dim(0) : 0;
   const int64_t in_row = in->bytes() / batch, out_row = out->bytes() / batch;
   if (inputs.dtype() != in->dtype() || n * in_row != inputs.bytes()) {
-    return absl::InvalidArgumentError(absl::StrCat("the inputs are ", DTypeName(inputs.dtype()), " ",
-                                                   ShapeString(inputs.shape()), ", the graph reads ",
-                                                   DTypeName(in->dtype()), " ", ShapeString(in->shape()), " per batch"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the inputs are ", DTypeName(inputs.dtype()), " ", ShapeString(inputs.shape()),
+                     ", the graph reads ", DTypeName(in->dtype()), " ", ShapeString(in->shape()), " per batch"));
   }
   Shape out_shape = out->shape();
   out_shape[0] = n;

@@ -12,10 +12,10 @@ namespace nitro::deploy {
 namespace {
 
 std::string LabelName(absl::string_view dataset, int label) {
-  static const char* const kCifar[] = {"airplane", "automobile", "bird", "cat", "deer",
-                                       "dog", "frog", "horse", "ship", "truck"};
+  static const char* const kCifar[] = {"airplane", "automobile", "bird",  "cat",  "deer",
+                                       "dog",      "frog",       "horse", "ship", "truck"};
   static const char* const kFashion[] = {"T-shirt/top", "trouser", "pullover", "dress", "coat",
-                                         "sandal", "shirt", "sneaker", "bag", "ankle boot"};
+                                         "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
   if (label < 0 || label > 9) return "";
   if (dataset == "mnist") return absl::StrCat(label);
   if (dataset == "cifar10") return kCifar[label];

@@ -24,8 +24,8 @@ struct PredictRequest {
 
 struct Prediction {
   std::string image;
-  int label = 0;                // the first largest logit
-  std::string label_name;       // "7", "cat", ... ("" when the data set is unknown)
+  int label = 0;           // the first largest logit
+  std::string label_name;  // "7", "cat", ... ("" when the data set is unknown)
   std::vector<int64_t> logits;
 };
 

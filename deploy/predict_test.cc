@@ -94,9 +94,9 @@ TEST(RunPredict, ImageFilesGetTheLogitsOfTheSameTestImagesInTheDataSet) {
   r.data_dir = dir;
   for (int i = 0; i < 3; ++i) {
     const std::string path = tmp + "/digit" + std::to_string(i) + ".pgm";
-    std::ofstream(path, std::ios::binary) << "P5\n28 28\n255\n"
-                                          << std::string(raw->test.images.begin() + i * 784,
-                                                         raw->test.images.begin() + (i + 1) * 784);
+    std::ofstream(path, std::ios::binary)
+        << "P5\n28 28\n255\n"
+        << std::string(raw->test.images.begin() + i * 784, raw->test.images.begin() + (i + 1) * 784);
     r.images.push_back(path);
   }
   auto predictions = RunPredict(r);

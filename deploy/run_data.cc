@@ -37,8 +37,8 @@ absl::StatusOr<PreprocessedData> PreprocessLikeRun(const Graph& model, const pro
   } else if (ckpt.rng_kind() == "default") {
     rng = std::make_unique<DefaultRandom>(static_cast<uint64_t>(ckpt.seed()));
   } else {
-    return absl::DataLossError(absl::StrCat("checkpoint of ", ckpt.model_name(), ": unknown rng kind '",
-                                            ckpt.rng_kind(), "'"));
+    return absl::DataLossError(
+        absl::StrCat("checkpoint of ", ckpt.model_name(), ": unknown rng kind '", ckpt.rng_kind(), "'"));
   }
   return Preprocess(raw, *rng, PreprocessOptionsOf(model));
 }

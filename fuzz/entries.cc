@@ -76,8 +76,8 @@ void SilenceLibraryLogs() { google::protobuf::SetLogHandler(nullptr); }
 
 const std::vector<FuzzTarget>& FuzzTargets() {
   static const auto* targets = new std::vector<FuzzTarget>{
-      {"model", FuzzModel},   {"checkpoint", FuzzCheckpoint}, {"tensor_text", FuzzTensorText},
-      {"idx", FuzzIdx},       {"cifar10", FuzzCifar10},
+      {"model", FuzzModel}, {"checkpoint", FuzzCheckpoint}, {"tensor_text", FuzzTensorText},
+      {"idx", FuzzIdx},     {"cifar10", FuzzCifar10},
   };
   return *targets;
 }

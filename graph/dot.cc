@@ -22,8 +22,8 @@ std::string ModelToDot(const proto::Model& model) {
     producer[in.name()] = "v:" + in.name();
   }
   for (const auto& p : model.param()) {
-    absl::StrAppend(&out, "  ", Quote("v:" + p.name()), " [shape=ellipse, style=filled, fillcolor=\"#fff3c4\", label=",
-                    Quote(p.name()), "];\n");
+    absl::StrAppend(&out, "  ", Quote("v:" + p.name()),
+                    " [shape=ellipse, style=filled, fillcolor=\"#fff3c4\", label=", Quote(p.name()), "];\n");
     producer[p.name()] = "v:" + p.name();
   }
   std::map<std::string, std::vector<const proto::Node*>> by_block;
@@ -38,8 +38,8 @@ std::string ModelToDot(const proto::Model& model) {
       const bool backward = absl::StrContains(n->op(), "Grad") || n->op() == "Add" || n->op() == "Reshape";
       const char* color = update ? "#f4c7c3" : backward ? "#cfe2f3" : "#ffffff";
       absl::StrAppend(&out, block.empty() ? "  " : "    ", Quote("n:" + n->name()),
-                      " [shape=box, style=filled, fillcolor=\"", color, "\", label=", Quote(n->op() + "\\n" + n->name()),
-                      "];\n");
+                      " [shape=box, style=filled, fillcolor=\"", color,
+                      "\", label=", Quote(n->op() + "\\n" + n->name()), "];\n");
       for (const auto& o : n->out()) producer[o] = "n:" + n->name();
     }
     if (!block.empty()) out += "  }\n";

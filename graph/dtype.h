@@ -23,20 +23,37 @@ int DTypeSize(DType dtype);
 std::string DTypeName(DType dtype);
 absl::StatusOr<DType> ParseDType(absl::string_view name);
 
-template <typename T> struct DTypeOf;
-template <> struct DTypeOf<int8_t> { static constexpr DType value = proto::INT8; };
-template <> struct DTypeOf<int16_t> { static constexpr DType value = proto::INT16; };
-template <> struct DTypeOf<int32_t> { static constexpr DType value = proto::INT32; };
-template <> struct DTypeOf<int64_t> { static constexpr DType value = proto::INT64; };
+template <typename T>
+struct DTypeOf;
+template <>
+struct DTypeOf<int8_t> {
+  static constexpr DType value = proto::INT8;
+};
+template <>
+struct DTypeOf<int16_t> {
+  static constexpr DType value = proto::INT16;
+};
+template <>
+struct DTypeOf<int32_t> {
+  static constexpr DType value = proto::INT32;
+};
+template <>
+struct DTypeOf<int64_t> {
+  static constexpr DType value = proto::INT64;
+};
 
 // Calls fn(T{}) with T the C++ type of `dtype`; returns fn's result. `dtype` must be valid.
 template <typename Fn>
 auto DispatchDType(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case proto::INT8: return fn(int8_t{});
-    case proto::INT16: return fn(int16_t{});
-    case proto::INT64: return fn(int64_t{});
-    default: return fn(int32_t{});
+    case proto::INT8:
+      return fn(int8_t{});
+    case proto::INT16:
+      return fn(int16_t{});
+    case proto::INT64:
+      return fn(int64_t{});
+    default:
+      return fn(int32_t{});
   }
 }
 

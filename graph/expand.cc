@@ -102,8 +102,9 @@ class Expander {
         RETURN_IF_ERROR(Expand(n, line, chain, out));
       } else {
         if (out.nodes.size() >= kMaxExpandedNodes) {
-          return absl::InvalidArgumentError(absl::StrCat(where, ": expanding function '", fn.name(), "' gives more than ",
-                                                         kMaxExpandedNodes, " nodes; is a function called in a loop?"));
+          return absl::InvalidArgumentError(absl::StrCat(where, ": expanding function '", fn.name(),
+                                                         "' gives more than ", kMaxExpandedNodes,
+                                                         " nodes; is a function called in a loop?"));
         }
         out.nodes.push_back(std::move(n));
         out.lines.push_back(line);

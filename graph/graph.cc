@@ -30,8 +30,8 @@ bool ValidValueName(const std::string& name) {
 absl::Status CheckDeclaredShape(const Shape& shape) {
   for (size_t k = 0; k < shape.size(); ++k) {
     if (shape[k] == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("dimension ", k, " of shape ", ShapeString(shape),
-                                                     " is 0; every dimension must be positive"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("dimension ", k, " of shape ", ShapeString(shape), " is 0; every dimension must be positive"));
     }
   }
   auto count = ElementCount(shape);
@@ -41,22 +41,32 @@ absl::Status CheckDeclaredShape(const Shape& shape) {
 // The attribute type of a value as written, for "must be ..., got ..." messages.
 std::string GivenAttrType(const proto::Attr& a) {
   switch (a.value_case()) {
-    case proto::Attr::kI: return AttrTypeName(AttrType::kInt);
-    case proto::Attr::kInts: return AttrTypeName(AttrType::kInts);
-    case proto::Attr::kS: return AttrTypeName(AttrType::kString);
-    case proto::Attr::kDtype: return AttrTypeName(AttrType::kDType);
-    case proto::Attr::kRef: return "a function attribute reference (ref)";
-    case proto::Attr::VALUE_NOT_SET: break;
+    case proto::Attr::kI:
+      return AttrTypeName(AttrType::kInt);
+    case proto::Attr::kInts:
+      return AttrTypeName(AttrType::kInts);
+    case proto::Attr::kS:
+      return AttrTypeName(AttrType::kString);
+    case proto::Attr::kDtype:
+      return AttrTypeName(AttrType::kDType);
+    case proto::Attr::kRef:
+      return "a function attribute reference (ref)";
+    case proto::Attr::VALUE_NOT_SET:
+      break;
   }
   return "no value";
 }
 
 bool AttrHasType(const proto::Attr& a, AttrType t) {
   switch (t) {
-    case AttrType::kInt: return a.value_case() == proto::Attr::kI;
-    case AttrType::kInts: return a.value_case() == proto::Attr::kInts;
-    case AttrType::kString: return a.value_case() == proto::Attr::kS;
-    case AttrType::kDType: return a.value_case() == proto::Attr::kDtype;
+    case AttrType::kInt:
+      return a.value_case() == proto::Attr::kI;
+    case AttrType::kInts:
+      return a.value_case() == proto::Attr::kInts;
+    case AttrType::kString:
+      return a.value_case() == proto::Attr::kS;
+    case AttrType::kDType:
+      return a.value_case() == proto::Attr::kDtype;
   }
   return false;
 }
@@ -78,8 +88,8 @@ struct Graph::Builder {
   Builder(proto::Model m, const BuildOptions& options, const OpRegistry& r)
       : model(std::move(m)), registry(r), n(model.node_size()), lines(n, 0), ops(n), attrs(n) {
     g.source_ = options.source;
-    g.batch_size_ = options.batch_size > 0 ? options.batch_size
-                                           : (model.train().batch_size() > 0 ? model.train().batch_size() : 1);
+    g.batch_size_ =
+        options.batch_size > 0 ? options.batch_size : (model.train().batch_size() > 0 ? model.train().batch_size() : 1);
     for (int i = 0; i < n && i < static_cast<int>(options.node_lines.size()); ++i) lines[i] = options.node_lines[i];
   }
 
@@ -137,9 +147,9 @@ struct Graph::Builder {
 
   proto::Model model;
   const OpRegistry& registry;
-  const int n;                 // number of nodes
-  std::vector<int> lines;      // 1-based source line of node i, 0 if unknown
-  Graph g;                     // the result: source, batch size and values so far
+  const int n;             // number of nodes
+  std::vector<int> lines;  // 1-based source line of node i, 0 if unknown
+  Graph g;                 // the result: source, batch size and values so far
   absl::flat_hash_set<std::string> blocks;
   absl::flat_hash_map<std::string, int> producer;  // node output value -> i of its node
   std::vector<const OpDef*> ops;                   // op of node i
@@ -147,8 +157,7 @@ struct Graph::Builder {
   std::vector<int> order;                          // topological order of the i
 };
 
-absl::Status Graph::Builder::DeclareValue(const std::string& name, ValueType type, ValueKind kind,
-                                          const char* what) {
+absl::Status Graph::Builder::DeclareValue(const std::string& name, ValueType type, ValueKind kind, const char* what) {
   if (!ValidValueName(name)) {
     return Error(absl::StrCat(what, " has an empty or malformed name '", absl::CHexEscape(name), "'"));
   }
@@ -204,7 +213,8 @@ absl::Status Graph::Builder::DeclareBlocks() {
     if (b.name().empty() || !blocks.insert(b.name()).second) {
       return Error(absl::StrCat("block '", b.name(), "' is empty-named or declared twice"));
     }
-    if (b.visits() < 0 || b.visits() > 8) return Error(absl::StrCat("block '", b.name(), "': visits must be in [0, 8]"));
+    if (b.visits() < 0 || b.visits() > 8)
+      return Error(absl::StrCat("block '", b.name(), "': visits must be in [0, 8]"));
   }
   return absl::OkStatus();
 }
@@ -224,8 +234,8 @@ absl::Status Graph::Builder::ResolveNode(int i, absl::flat_hash_set<std::string>
   if (node.op().empty()) return NodeError(i, "has no op");
   const OpDef* def = registry.Find(node.op());
   if (!def) {
-    return absl::NotFoundError(absl::StrCat(Where(i), ": unknown op '", node.op(), "'; registered ops: ",
-                                            absl::StrJoin(registry.OpNames(), ", ")));
+    return absl::NotFoundError(absl::StrCat(Where(i), ": unknown op '", node.op(),
+                                            "'; registered ops: ", absl::StrJoin(registry.OpNames(), ", ")));
   }
   ops[i] = def;
   if (node.name().empty()) return NodeError(i, "has no name and no output");
@@ -239,8 +249,8 @@ absl::Status Graph::Builder::ResolveNode(int i, absl::flat_hash_set<std::string>
                                      ") but ", node.out_size(), " were named"));
   }
   if (!node.block().empty() && !blocks.count(node.block())) {
-    return NodeError(i, absl::StrCat("belongs to block '", node.block(), "', which is not declared (add `block { name: \"",
-                                     node.block(), "\" }`)"));
+    return NodeError(i, absl::StrCat("belongs to block '", node.block(),
+                                     "', which is not declared (add `block { name: \"", node.block(), "\" }`)"));
   }
   RETURN_IF_ERROR(ResolveAttrs(i));
   return DeclareNodeOutputs(i);
@@ -295,7 +305,8 @@ absl::Status Graph::Builder::CheckReferencesDefined() const {
     const proto::Node& node = model.node(i);
     for (int k = 0; k < node.in_size(); ++k) {
       if (!Defined(node.in(k))) {
-        return NodeError(i, absl::StrCat("input ", k, " '", node.in(k), "' is not defined by any input, parameter or node"));
+        return NodeError(
+            i, absl::StrCat("input ", k, " '", node.in(k), "' is not defined by any input, parameter or node"));
       }
     }
   }
@@ -354,7 +365,8 @@ absl::Status Graph::Builder::DescribeCycle(const std::vector<int>& indegree) con
   }
   // path[k + 1] feeds path[k], and cur feeds path.back(): list the cycle in data-flow order.
   auto name = [&](int i) {
-    return absl::StrCat("node '", model.node(i).name(), "'", lines[i] > 0 ? absl::StrCat(" (line ", lines[i], ")") : "");
+    return absl::StrCat("node '", model.node(i).name(), "'",
+                        lines[i] > 0 ? absl::StrCat(" (line ", lines[i], ")") : "");
   };
   std::vector<std::string> cycle = {name(cur)};
   for (int k = static_cast<int>(path.size()) - 1; k > pos[cur]; --k) cycle.push_back(name(path[k]));

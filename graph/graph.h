@@ -21,14 +21,14 @@ struct ValueInfo {
   std::string name;
   ValueType type;
   ValueKind kind = ValueKind::kNodeOutput;
-  int producer = -1;             // index into Graph::nodes() for kNodeOutput
+  int producer = -1;  // index into Graph::nodes() for kNodeOutput
   int output_index = 0;
-  std::vector<int> consumers;    // node indices
+  std::vector<int> consumers;  // node indices
 };
 
 struct BuildOptions {
-  std::string source = "<model>";  // file name used in error messages
-  int64_t batch_size = 0;          // 0: the model's train.batch_size, or 1 if unset
+  std::string source = "<model>";        // file name used in error messages
+  int64_t batch_size = 0;                // 0: the model's train.batch_size, or 1 if unset
   const OpRegistry* registry = nullptr;  // null: OpRegistry::Global()
   // 1-based source line of each node (parallel to Model.node), for error messages; may be empty.
   std::vector<int> node_lines;

@@ -126,9 +126,9 @@ train { batch_size: 7 }
 )pb";
   EXPECT_EQ(Build(with_train, 0)->value("y").type.shape, (Shape{7, 3}));
   EXPECT_EQ(Build(with_train, 2)->value("y").type.shape, (Shape{2, 3}));
-  EXPECT_EQ(Build(R"pb(input { name: "x" dtype: INT8 shape: [3] } node { op: "Id" in: "x" out: "y" })pb", 0)
-                ->batch_size(),
-            1);
+  EXPECT_EQ(
+      Build(R"pb(input { name: "x" dtype: INT8 shape: [3] } node { op: "Id" in: "x" out: "y" })pb", 0)->batch_size(),
+      1);
 }
 
 TEST(BuildGraph, EveryValueHasOneDefinition) {
@@ -240,7 +240,8 @@ node { block: "b0" op: "Id" in: "x" out: "y" }
 )pb";
   EXPECT_EQ(BuildError(body),
             "m.pbtxt:3: node 'y' (Id): belongs to block 'b0', which is not declared (add `block { name: \"b0\" }`)");
-  EXPECT_EQ(BuildError(R"pb(block { name: "b0" visits: 9 })pb" + body), "m.pbtxt: block 'b0': visits must be in [0, 8]");
+  EXPECT_EQ(BuildError(R"pb(block { name: "b0" visits: 9 })pb" + body),
+            "m.pbtxt: block 'b0': visits must be in [0, 8]");
   EXPECT_EQ(BuildError(R"pb(block { name: "b0" } block { name: "b0" })pb" + body),
             "m.pbtxt: block 'b0' is empty-named or declared twice");
   EXPECT_EQ(BuildError(R"pb(block { name: "b0" visits: 8 })pb" + body), "OK");

@@ -142,7 +142,8 @@ TEST(InferOmitted, WarnsOnlyWhenTheDivisorSaturates) {
     proto::Model m = Parse(std::string(kInputs) + R"pb(
       param { name: "w" shape: [4, 3, 3, 3] init { kaiming {} } }
       node { op: "Conv2D" in: ["image", "w"] out: "z" }
-      node { op: "Scale" in: "z" out: "s" attr { name: "divisor" i: )pb" + std::to_string(divisor) + " } }");
+      node { op: "Scale" in: "z" out: "s" attr { name: "divisor" i: )pb" +
+                           std::to_string(divisor) + " } }");
     std::vector<std::string> warnings;
     ASSERT_TRUE(Infer(m, &warnings).ok());
     EXPECT_EQ(warnings.size(), divisor == 4 ? 1u : 0u) << divisor;

@@ -25,7 +25,8 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
   void AddError(int line, int column, const std::string& message) override {
     // At the end of the input the parser reports an empty token ("Expected identifier, got: ").
     const bool at_eof = absl::EndsWith(message, "got: ");
-    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message, at_eof ? "end of file" : ""));
+    errors_.push_back(
+        absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message, at_eof ? "end of file" : ""));
   }
   void AddWarning(int line, int column, const std::string& message) override {}
   const std::vector<std::string>& errors() const { return errors_; }

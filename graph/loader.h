@@ -14,7 +14,7 @@ namespace nitro {
 
 struct ParsedModel {
   proto::Model model;
-  std::vector<int> node_lines;  // 1-based line of each `node { ... }` (of its call, once expanded)
+  std::vector<int> node_lines;        // 1-based line of each `node { ... }` (of its call, once expanded)
   std::vector<std::string> warnings;  // e.g. a Scale divisor that saturates; "file:line: node ...: ..."
 };
 

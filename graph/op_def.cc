@@ -6,10 +6,14 @@ namespace nitro {
 
 const char* AttrTypeName(AttrType type) {
   switch (type) {
-    case AttrType::kInt: return "int (i: ...)";
-    case AttrType::kInts: return "int list (ints { v: ... })";
-    case AttrType::kString: return "string (s: ...)";
-    case AttrType::kDType: return "dtype (dtype: ...)";
+    case AttrType::kInt:
+      return "int (i: ...)";
+    case AttrType::kInts:
+      return "int list (ints { v: ... })";
+    case AttrType::kString:
+      return "string (s: ...)";
+    case AttrType::kDType:
+      return "dtype (dtype: ...)";
   }
   return "?";
 }

@@ -87,8 +87,8 @@ class ShapeContext {
 // What a kernel sees: input tensors, preallocated outputs of the inferred type, attributes.
 class KernelContext {
  public:
-  KernelContext(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs, const AttrView* attrs,
-                bool training, RandomSource* rng)
+  KernelContext(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs, const AttrView* attrs, bool training,
+                RandomSource* rng)
       : inputs_(std::move(inputs)), outputs_(std::move(outputs)), attrs_(attrs), training_(training), rng_(rng) {}
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   const Tensor& input(int i) const { return *inputs_[i]; }
@@ -142,27 +142,57 @@ class OpDef {
  public:
   explicit OpDef(std::string name) : name_(std::move(name)) {}
 
-  OpDef& Doc(std::string doc) { doc_ = std::move(doc); return *this; }
+  OpDef& Doc(std::string doc) {
+    doc_ = std::move(doc);
+    return *this;
+  }
   OpDef& Input(std::string name, std::vector<DType> dtypes = {}) {
     inputs_.push_back({std::move(name), std::move(dtypes)});
     return *this;
   }
-  OpDef& Output(std::string name) { outputs_.push_back({std::move(name), {}}); return *this; }
-  OpDef& Attr(std::string name, AttrType type) { attrs_.push_back({std::move(name), type, std::nullopt}); return *this; }
+  OpDef& Output(std::string name) {
+    outputs_.push_back({std::move(name), {}});
+    return *this;
+  }
+  OpDef& Attr(std::string name, AttrType type) {
+    attrs_.push_back({std::move(name), type, std::nullopt});
+    return *this;
+  }
   OpDef& Attr(std::string name, int64_t default_value);
   OpDef& Attr(std::string name, std::vector<int64_t> default_value);
   OpDef& Attr(std::string name, std::string default_value);
-  OpDef& SetShapeFn(ShapeFn fn) { shape_fn_ = std::move(fn); return *this; }
-  OpDef& SetKernel(KernelFn fn) { kernel_ = std::move(fn); return *this; }
-  OpDef& SetGrad(GradFn fn) { grad_ = std::move(fn); return *this; }
-  OpDef& SetMacs(MacsFn fn) { macs_ = std::move(fn); return *this; }
+  OpDef& SetShapeFn(ShapeFn fn) {
+    shape_fn_ = std::move(fn);
+    return *this;
+  }
+  OpDef& SetKernel(KernelFn fn) {
+    kernel_ = std::move(fn);
+    return *this;
+  }
+  OpDef& SetGrad(GradFn fn) {
+    grad_ = std::move(fn);
+    return *this;
+  }
+  OpDef& SetMacs(MacsFn fn) {
+    macs_ = std::move(fn);
+    return *this;
+  }
   // Backward-only or non-differentiable op: the pass stops with an error if a gradient must
   // flow through it.
-  OpDef& NoGradient() { no_gradient_ = true; return *this; }
+  OpDef& NoGradient() {
+    no_gradient_ = true;
+    return *this;
+  }
   // The op is a local loss: the local-gradient pass starts at it.
-  OpDef& Loss() { is_loss_ = true; return *this; }
+  OpDef& Loss() {
+    is_loss_ = true;
+    return *this;
+  }
   // The op draws from the step's RandomSource; the runtime keeps such nodes in program order.
-  OpDef& Stochastic() { stochastic_ = true; return *this; }
+  OpDef& Stochastic() {
+    stochastic_ = true;
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   const std::string& doc() const { return doc_; }

@@ -39,9 +39,8 @@ struct OpRegistrar {
 #define NITRO_REGISTER_OP_CONCAT_INNER_(a, b) a##b
 #define NITRO_REGISTER_OP_CONCAT_(a, b) NITRO_REGISTER_OP_CONCAT_INNER_(a, b)
 // Registers an OpDef at static-initialisation time. Put it in a cc_library with alwayslink = True.
-#define NITRO_REGISTER_OP(def)                                                               \
-  static ::nitro::OpRegistrar NITRO_REGISTER_OP_CONCAT_(nitro_op_registrar_, __COUNTER__)( \
-      def)
+#define NITRO_REGISTER_OP(def) \
+  static ::nitro::OpRegistrar NITRO_REGISTER_OP_CONCAT_(nitro_op_registrar_, __COUNTER__)(def)
 
 }  // namespace nitro
 

@@ -30,11 +30,11 @@ TEST(OpRegistry, ACompleteOpValidates) {
 TEST(OpRegistry, ProblemsAreReportedTogether) {
   OpRegistry r;
   r.Register(Complete("Id"));
-  r.Register(Complete("Id"));                                                          // duplicate
-  r.Register(OpDef("NoKernel").Input("x").Output("y").SetShapeFn(OkShape).NoGradient());  // no kernel
-  r.Register(OpDef("NoShape").Input("x").Output("y").SetKernel(OkKernel).NoGradient());   // no shape fn
+  r.Register(Complete("Id"));                                                                     // duplicate
+  r.Register(OpDef("NoKernel").Input("x").Output("y").SetShapeFn(OkShape).NoGradient());          // no kernel
+  r.Register(OpDef("NoShape").Input("x").Output("y").SetKernel(OkKernel).NoGradient());           // no shape fn
   r.Register(OpDef("Undecided").Input("x").Output("y").SetShapeFn(OkShape).SetKernel(OkKernel));  // no grad decision
-  r.Register(OpDef("").Output("y"));                                                   // no name
+  r.Register(OpDef("").Output("y"));                                                              // no name
   const absl::Status s = r.Validate();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);

@@ -50,16 +50,24 @@ class Tensor {
   bool empty() const { return dtype_ == proto::DTYPE_UNSPECIFIED; }
 
   // Typed views; T must match dtype() (checked only in debug builds, NITRO_DCHECK).
-  template <typename T> T* data() {
+  template <typename T>
+  T* data() {
     NITRO_DCHECK(DTypeOf<T>::value == dtype_);
     return reinterpret_cast<T*>(buf_.get());
   }
-  template <typename T> const T* data() const {
+  template <typename T>
+  const T* data() const {
     NITRO_DCHECK(DTypeOf<T>::value == dtype_);
     return reinterpret_cast<const T*>(buf_.get());
   }
-  template <typename T> absl::Span<T> span() { return {data<T>(), static_cast<size_t>(size_)}; }
-  template <typename T> absl::Span<const T> span() const { return {data<T>(), static_cast<size_t>(size_)}; }
+  template <typename T>
+  absl::Span<T> span() {
+    return {data<T>(), static_cast<size_t>(size_)};
+  }
+  template <typename T>
+  absl::Span<const T> span() const {
+    return {data<T>(), static_cast<size_t>(size_)};
+  }
   void* raw() { return buf_.get(); }
   const void* raw() const { return buf_.get(); }
 
@@ -77,7 +85,9 @@ class Tensor {
   }
 
  private:
-  struct Free { void operator()(void* p) const { std::free(p); } };
+  struct Free {
+    void operator()(void* p) const { std::free(p); }
+  };
   // The dtype and shape of a tensor, with no buffer yet; `size` elements, already checked.
   Tensor(DType dtype, Shape shape, int64_t size) : dtype_(dtype), shape_(std::move(shape)), size_(size) {}
   // Allocates and zero-fills the buffer of bytes(); false if the allocation fails.

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -50,8 +50,7 @@ absl::Status WriteAll(int fd, absl::string_view content, const std::string& tmp)
 
 // Everything up to (and including) the rename. `created` tells the caller whether `tmp` exists
 // because of us (and must be removed on failure).
-absl::Status WriteAndRename(const std::string& path, const std::string& tmp, absl::string_view content,
-                            bool& created) {
+absl::Status WriteAndRename(const std::string& path, const std::string& tmp, absl::string_view content, bool& created) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError(errno, tmp, "cannot create temp file");
   created = true;

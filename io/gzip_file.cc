@@ -37,8 +37,7 @@ void RefillInput(z_stream& zs, const Bytef*& next, size_t& left) {
 }  // namespace
 
 bool IsGzip(absl::string_view bytes) {
-  return bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f &&
-         static_cast<uint8_t>(bytes[1]) == 0x8b;
+  return bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f && static_cast<uint8_t>(bytes[1]) == 0x8b;
 }
 
 absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
@@ -57,7 +56,6 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
   }
   return bytes;
 }
-
 
 absl::StatusOr<std::string> Gunzip(absl::string_view compressed, absl::string_view name) {
   std::string out;
@@ -91,21 +89,20 @@ absl::StatusOr<std::string> Gunzip(absl::string_view compressed, absl::string_vi
       // Another gzip member may follow (as `cat a.gz b.gz` produces).
       const absl::string_view rest(reinterpret_cast<const char*>(zs.next_in), zs.avail_in);
       if (!IsGzip(rest)) {
-        status = absl::DataLossError(absl::StrCat(
-            name, ": ", remaining, " unexpected bytes after the end of the gzip stream"));
+        status = absl::DataLossError(
+            absl::StrCat(name, ": ", remaining, " unexpected bytes after the end of the gzip stream"));
         break;
       }
       inflateReset(&zs);
       continue;
     }
     if (rc == Z_BUF_ERROR && zs.avail_in == 0 && left == 0) {
-      status = absl::DataLossError(
-          absl::StrCat(name, ": truncated gzip stream (ended after ", out.size(), " bytes)"));
+      status = absl::DataLossError(absl::StrCat(name, ": truncated gzip stream (ended after ", out.size(), " bytes)"));
       break;
     }
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      status = absl::DataLossError(absl::StrCat(name, ": corrupt gzip data (",
-                                                zs.msg != nullptr ? zs.msg : "zlib error", ")"));
+      status = absl::DataLossError(
+          absl::StrCat(name, ": corrupt gzip data (", zs.msg != nullptr ? zs.msg : "zlib error", ")"));
       break;
     }
   }

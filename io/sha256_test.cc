@@ -22,8 +22,7 @@ TEST(Sha256Test, TwoBlockMessage) {
 }
 
 TEST(Sha256Test, OneMillionA) {
-  EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(Sha256Test, IncrementalUpdatesMatchOneShot) {

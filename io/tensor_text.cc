@@ -20,7 +20,8 @@ absl::StatusOr<std::vector<NamedTensor>> ParseTensorText(absl::string_view text,
     const int line_no = static_cast<int>(i) + 1;
     auto where = [&](int l) { return absl::StrCat(source, ":", l, ": "); };
     std::vector<absl::string_view> head = absl::StrSplit(lines[i], ' ', absl::SkipEmpty());
-    if (head.size() < 2) return absl::InvalidArgumentError(absl::StrCat(where(line_no), "expected `<name> <dtype> <dims...>`"));
+    if (head.size() < 2)
+      return absl::InvalidArgumentError(absl::StrCat(where(line_no), "expected `<name> <dtype> <dims...>`"));
     auto dtype = ParseDType(head[1]);
     if (!dtype.ok()) return absl::InvalidArgumentError(absl::StrCat(where(line_no), dtype.status().message()));
     Shape shape;
@@ -33,7 +34,8 @@ absl::StatusOr<std::vector<NamedTensor>> ParseTensorText(absl::string_view text,
     }
     auto count = ElementCount(shape);
     if (!count.ok()) return absl::InvalidArgumentError(absl::StrCat(where(line_no), count.status().message()));
-    if (i + 1 >= lines.size()) return absl::DataLossError(absl::StrCat(where(line_no), "record '", head[0], "' has no values line"));
+    if (i + 1 >= lines.size())
+      return absl::DataLossError(absl::StrCat(where(line_no), "record '", head[0], "' has no values line"));
     std::vector<absl::string_view> vals = absl::StrSplit(lines[i + 1], ' ', absl::SkipEmpty());
     if (static_cast<int64_t>(vals.size()) != *count) {
       return absl::DataLossError(absl::StrCat(where(line_no + 1), "record '", head[0], "' has ", vals.size(),
@@ -41,7 +43,8 @@ absl::StatusOr<std::vector<NamedTensor>> ParseTensorText(absl::string_view text,
     }
     // Allocated only once the values are known to be there, so a shape alone cannot ask for memory.
     absl::StatusOr<Tensor> tensor = Tensor::Allocate(*dtype, shape);
-    if (!tensor.ok()) return absl::Status(tensor.status().code(), absl::StrCat(where(line_no), tensor.status().message()));
+    if (!tensor.ok())
+      return absl::Status(tensor.status().code(), absl::StrCat(where(line_no), tensor.status().message()));
     NamedTensor nt{std::string(head[0]), std::move(*tensor)};
     const int bits = DTypeSize(*dtype) * 8;
     for (int64_t k = 0; k < *count; ++k) {

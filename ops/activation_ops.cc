@@ -70,14 +70,15 @@ NITRO_REGISTER_OP(OpDef("Scale")
                       .SetKernel(ScaleKernel)
                       .SetGrad(ScaleGrad));
 
-NITRO_REGISTER_OP(OpDef("NitroRelu")
-                      .Doc("a = clip(s,0,127) + trunc(clip(s,-127,0)/alpha_inv) - c(alpha_inv) as int8; [-67, 91] for alpha_inv 4.")
-                      .Input("s", {kInt8})
-                      .Output("a")
-                      .Attr("alpha_inv", int64_t{4})
-                      .SetShapeFn(NitroReluShape)
-                      .SetKernel(NitroReluKernel)
-                      .SetGrad(NitroReluGradRule));
+NITRO_REGISTER_OP(
+    OpDef("NitroRelu")
+        .Doc("a = clip(s,0,127) + trunc(clip(s,-127,0)/alpha_inv) - c(alpha_inv) as int8; [-67, 91] for alpha_inv 4.")
+        .Input("s", {kInt8})
+        .Output("a")
+        .Attr("alpha_inv", int64_t{4})
+        .SetShapeFn(NitroReluShape)
+        .SetKernel(NitroReluKernel)
+        .SetGrad(NitroReluGradRule));
 
 NITRO_REGISTER_OP(OpDef("NitroReluGrad")
                       .Doc("ds = trunc(da / g(s)), g = 1 on [0,126], alpha_inv below 0, 2^31-1 at 127 (int32).")

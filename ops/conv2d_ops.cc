@@ -1,8 +1,8 @@
 // Op declarations of the integer Conv2D (stride 1, symmetric zero padding, spec §2.2) and its
 // backward-only ops Conv2DWeightGrad (sparse over non-zero deltas) and Conv2DInputGrad.
-#include "graph/op_registry.h"
 #include <type_traits>
 
+#include "graph/op_registry.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
 #include "ops/kernels/conv2d_sparse_grad.h"
@@ -44,10 +44,12 @@ absl::Status Conv2DGrad(GradContext& ctx) {
   if (dz.empty()) return absl::OkStatus();
   const int64_t pad = ctx.attrs().GetInt("pad");
   if (ctx.needs_grad(0)) {
-    ctx.set_grad_input(0, ctx.Emit("Conv2DInputGrad", {dz, ctx.input(1), ctx.input(0)}, {IntAttr("pad", pad)}, "dx")[0]);
+    ctx.set_grad_input(0,
+                       ctx.Emit("Conv2DInputGrad", {dz, ctx.input(1), ctx.input(0)}, {IntAttr("pad", pad)}, "dx")[0]);
   }
   if (ctx.needs_grad(1)) {
-    ctx.set_grad_input(1, ctx.Emit("Conv2DWeightGrad", {dz, ctx.input(0), ctx.input(1)}, {IntAttr("pad", pad)}, "dW")[0]);
+    ctx.set_grad_input(1,
+                       ctx.Emit("Conv2DWeightGrad", {dz, ctx.input(0), ctx.input(1)}, {IntAttr("pad", pad)}, "dW")[0]);
   }
   return absl::OkStatus();
 }
@@ -111,16 +113,17 @@ absl::Status Conv2DInputGradKernel(KernelContext& ctx) {
   return absl::OkStatus();
 }
 
-NITRO_REGISTER_OP(OpDef("Conv2D")
-                      .Doc("Cross-correlation, stride 1, zero padding `pad` on every side; int32 with wrap (spec §2.2).")
-                      .Input("x", kActs)
-                      .Input("w", {kInt32})
-                      .Output("z")
-                      .Attr("pad", int64_t{1})
-                      .SetShapeFn(Conv2DShape)
-                      .SetKernel(Conv2DKernel)
-                      .SetGrad(Conv2DGrad)
-                      .SetMacs(Conv2DMacs));
+NITRO_REGISTER_OP(
+    OpDef("Conv2D")
+        .Doc("Cross-correlation, stride 1, zero padding `pad` on every side; int32 with wrap (spec §2.2).")
+        .Input("x", kActs)
+        .Input("w", {kInt32})
+        .Output("z")
+        .Attr("pad", int64_t{1})
+        .SetShapeFn(Conv2DShape)
+        .SetKernel(Conv2DKernel)
+        .SetGrad(Conv2DGrad)
+        .SetMacs(Conv2DMacs));
 
 NITRO_REGISTER_OP(OpDef("Conv2DWeightGrad")
                       .Doc("g[f,c,k,l] = Σ dz[m,f,i,j]·xpad[m,c,i+k,j+l] (int32, wrap), summed over non-zero deltas.")

@@ -1,8 +1,8 @@
 // Op declarations of the integer Linear layer (spec §2.1): Linear and its backward-only ops
 // LinearInputGrad and LinearWeightGrad.
-#include "graph/op_registry.h"
 #include <type_traits>
 
+#include "graph/op_registry.h"
 #include "ops/kernels/linear.h"
 #include "ops/kernels/linear_avx2.h"
 #include "ops/op_util.h"
@@ -57,7 +57,8 @@ int64_t LinearMacs(const std::vector<ValueType>& in, const std::vector<ValueType
 absl::Status LinearInputGradShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireRank(ctx, 0, 2, "delta dz"));
   RETURN_IF_ERROR(RequireRank(ctx, 1, 2, "weight w"));
-  if (ctx.input(0).shape[1] != ctx.input(1).shape[0]) return ctx.Error("delta dz and weight w disagree on the output size");
+  if (ctx.input(0).shape[1] != ctx.input(1).shape[0])
+    return ctx.Error("delta dz and weight w disagree on the output size");
   ctx.set_output(0, kInt32, {ctx.input(0).shape[0], ctx.input(1).shape[1]});
   return absl::OkStatus();
 }
@@ -67,7 +68,8 @@ absl::Status LinearInputGradKernel(KernelContext& ctx) {
   const Tensor& w = ctx.input(1);
   DispatchDType(dz.dtype(), [&](auto t) {
     using D = decltype(t);
-    kernels::LinearInputGrad(dz.data<D>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), dz.dim(0), w.dim(1), w.dim(0));
+    kernels::LinearInputGrad(dz.data<D>(), w.data<int32_t>(), ctx.output(0).data<int32_t>(), dz.dim(0), w.dim(1),
+                             w.dim(0));
     return 0;
   });
   return absl::OkStatus();
@@ -77,7 +79,8 @@ absl::Status LinearInputGradKernel(KernelContext& ctx) {
 absl::Status LinearWeightGradShape(ShapeContext& ctx) {
   RETURN_IF_ERROR(RequireRank(ctx, 0, 2, "delta dz"));
   RETURN_IF_ERROR(RequireRank(ctx, 1, 2, "input x"));
-  if (ctx.input(0).shape[0] != ctx.input(1).shape[0]) return ctx.Error("delta dz and input x disagree on the batch size");
+  if (ctx.input(0).shape[0] != ctx.input(1).shape[0])
+    return ctx.Error("delta dz and input x disagree on the batch size");
   ctx.set_output(0, kInt32, {ctx.input(0).shape[1], ctx.input(1).shape[1]});
   return absl::OkStatus();
 }
@@ -91,8 +94,8 @@ absl::Status LinearWeightGradKernel(KernelContext& ctx) {
       using X = decltype(tx);
       const int64_t B = dz.dim(0), I = x.dim(1), O = dz.dim(1);
       int32_t* g = ctx.output(0).data<int32_t>();
-      if constexpr ((std::is_same_v<D, int8_t> || std::is_same_v<D, int32_t>) &&
-                    (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>)) {
+      if constexpr ((std::is_same_v<D, int8_t> || std::is_same_v<D, int32_t>)&&(std::is_same_v<X, int8_t> ||
+                                                                                std::is_same_v<X, int16_t>)) {
         if (kernels::LinearWeightGradAvx2(dz.data<D>(), x.data<X>(), g, B, I, O)) return 0;
       }
       kernels::LinearWeightGrad(dz.data<D>(), x.data<X>(), g, B, I, O);

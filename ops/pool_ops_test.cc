@@ -16,9 +16,8 @@ using ::testing::ElementsAre;
 constexpr int64_t kMin32 = std::numeric_limits<int32_t>::min();
 
 constexpr char kPool[] = R"(op: "MaxPool2D" in: "x" out: "y" attr { name: "kernel" ints { v: [2, 2] } })";
-constexpr char kPaddedPool[] =
-    R"(op: "MaxPool2D" in: "x" out: "y" attr { name: "kernel" ints { v: [2, 2] } } )"
-    R"(attr { name: "pad" ints { v: [1, 1] } })";
+constexpr char kPaddedPool[] = R"(op: "MaxPool2D" in: "x" out: "y" attr { name: "kernel" ints { v: [2, 2] } } )"
+                               R"(attr { name: "pad" ints { v: [1, 1] } })";
 constexpr char kPoolGrad[] =
     R"(op: "MaxPool2DGrad" in: "dy" in: "x" out: "dx" attr { name: "kernel" ints { v: [2, 2] } })";
 constexpr char kPaddedPoolGrad[] =

@@ -33,7 +33,8 @@ absl::Status FlattenGrad(GradContext& ctx) {
 // x reshaped to the shape of `like` (same element count), keeping x's dtype.
 absl::Status ReshapeShape(ShapeContext& ctx) {
   if (NumElements(ctx.input(0).shape) != NumElements(ctx.input(1).shape)) {
-    return ctx.Error(absl::StrCat("cannot reshape ", ShapeString(ctx.input(0).shape), " to ", ShapeString(ctx.input(1).shape)));
+    return ctx.Error(
+        absl::StrCat("cannot reshape ", ShapeString(ctx.input(0).shape), " to ", ShapeString(ctx.input(1).shape)));
   }
   ctx.set_output(0, ctx.input(0).dtype, ctx.input(1).shape);
   return absl::OkStatus();

@@ -51,9 +51,9 @@ TEST(FuseConvBlockGrads, IntermediateDeltasMustBePrivateToTheChain) {
   const std::string extra_reader = "node { name: \"spy\" op: \"Flatten\" in: \"b.a/dx\" out: \"spy\" }\n";
   const std::string relu_reader = "node { name: \"spy\" op: \"Flatten\" in: \"b.a/ds\" out: \"spy\" }\n";
   for (const std::string& text : {
-           std::string(kGradChain) + extra_reader,                              // the pool delta read twice
-           std::string(kGradChain) + relu_reader,                               // the ReLU delta read twice
-           std::string(kGradChain) + "output: \"b.a/ds\"\n",                    // a model output
+           std::string(kGradChain) + extra_reader,                                   // the pool delta read twice
+           std::string(kGradChain) + relu_reader,                                    // the ReLU delta read twice
+           std::string(kGradChain) + "output: \"b.a/ds\"\n",                         // a model output
            std::string(kGradChain) + "update { param: \"p\" value: \"b.a/dx\" }\n",  // a parameter update
        }) {
     proto::Model m = Parse(text);

@@ -150,10 +150,10 @@ class GradientBuilder {
   const Graph& g_;
   const OpRegistry& registry_;
   const LocalGradientOptions& options_;
-  const std::vector<bool> inference_;           // per forward node: the model output depends on it
-  proto::Model out_;                            // the training graph being built
+  const std::vector<bool> inference_;               // per forward node: the model output depends on it
+  proto::Model out_;                                // the training graph being built
   std::map<std::string, std::string> param_block_;  // parameter -> the one block that reads it
-  std::set<std::string> used_names_;            // every name a gradient rule emitted, across blocks
+  std::set<std::string> used_names_;                // every name a gradient rule emitted, across blocks
 };
 
 // The forward graph as it is (nodes in topological order, heads and losses included), no

@@ -119,8 +119,8 @@ TEST(LocalGradient, BlocksAreTrainedLocallyLastToFirst) {
       EXPECT_EQ(n.block(), n.name().substr(0, n.name().find('.'))) << n.name();
     }
   }
-  EXPECT_EQ(Updates(*derived), (std::vector<std::string>{"out.w <- out.w@1", "b0.w <- b0.w@1",
-                                                         "b0.head.w <- b0.head.w@1"}));
+  EXPECT_EQ(Updates(*derived),
+            (std::vector<std::string>{"out.w <- out.w@1", "b0.w <- b0.w@1", "b0.head.w <- b0.head.w@1"}));
   // IntegerSGD carries the parameter's amp (1 when unset) and decay_inv.
   const proto::Node& sgd = derived->node(derived->node_size() - 2);
   ASSERT_EQ(sgd.name(), "b0.w@1");
@@ -383,8 +383,12 @@ absl::Status NoKernel(KernelContext&) { return absl::UnimplementedError("test op
 // y = x (int32); its rule emits `grad_op` (label "g") once or `times` times on the incoming
 // gradient and passes the first output on; "FailingGrad" fails instead.
 OpDef PassThrough(const std::string& name, const std::string& grad_op, int times = 1) {
-  return OpDef(name).Input("x", {kInt32}).Output("y").SetShapeFn(SameShape).SetKernel(NoKernel).SetGrad(
-      [grad_op, times](GradContext& ctx) -> absl::Status {
+  return OpDef(name)
+      .Input("x", {kInt32})
+      .Output("y")
+      .SetShapeFn(SameShape)
+      .SetKernel(NoKernel)
+      .SetGrad([grad_op, times](GradContext& ctx) -> absl::Status {
         if (grad_op == "FailingGrad") return absl::OutOfRangeError("the rule refuses");
         std::vector<std::string> outs;
         for (int k = 0; k < times; ++k) outs = ctx.Emit(grad_op, {ctx.grad_output(0)}, {}, "g");
@@ -402,8 +406,13 @@ class LocalRegistry : public ::testing::Test {
       registry_.Register(*def);
     }
     // A backward op with two outputs that only this registry knows.
-    registry_.Register(OpDef("TestGradPair").Input("dy").Output("a").Output("b").SetShapeFn(SameShape)
-                           .SetKernel(NoKernel).NoGradient());
+    registry_.Register(OpDef("TestGradPair")
+                           .Input("dy")
+                           .Output("a")
+                           .Output("b")
+                           .SetShapeFn(SameShape)
+                           .SetKernel(NoKernel)
+                           .NoGradient());
     registry_.Register(PassThrough("EmitsPair", "TestGradPair"));
     registry_.Register(PassThrough("EmitsPairTwice", "TestGradPair", 2));
     registry_.Register(PassThrough("EmitsPairThrice", "TestGradPair", 3));

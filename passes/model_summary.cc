@@ -200,8 +200,9 @@ std::string FormatSummary(const ModelSummary& summary) {
 
   std::string out = absl::StrCat("model ", summary.name.empty() ? "(unnamed)" : summary.name, "\n");
   if (!summary.doc.empty()) absl::StrAppend(&out, summary.doc, "\n");
-  absl::StrAppend(&out, "Per sample (batch dimension dropped). role: forward = inference path, "
-                        "head = training only (local classifiers and losses).\n\n");
+  absl::StrAppend(&out,
+                  "Per sample (batch dimension dropped). role: forward = inference path, "
+                  "head = training only (local classifiers and losses).\n\n");
   absl::StrAppend(&out, line(header));
   size_t r = 0;
   for (const auto& block : summary.blocks) {

@@ -40,14 +40,12 @@ int64_t DefaultRandom::RandInt(int64_t low, int64_t high) { return CheckedRandIn
 
 void DefaultRandom::Shuffle(std::vector<int64_t>& v) { ShuffleVector(*this, v); }
 
-bool DefaultRandom::SupportsBernoulli(int64_t p_per_million) {
-  return p_per_million >= 0 && p_per_million <= kMillion;
-}
+bool DefaultRandom::SupportsBernoulli(int64_t p_per_million) { return p_per_million >= 0 && p_per_million <= kMillion; }
 
 int DefaultRandom::Bernoulli(int64_t p_per_million) {
   if (!SupportsBernoulli(p_per_million)) {
-    RecordFirstError(status_, absl::InvalidArgumentError(
-        absl::StrCat("bernoulli: p_per_million=", p_per_million, " is outside [0, 1000000]")));
+    RecordFirstError(status_, absl::InvalidArgumentError(absl::StrCat("bernoulli: p_per_million=", p_per_million,
+                                                                      " is outside [0, 1000000]")));
     p_per_million = p_per_million < 0 ? 0 : kMillion;
   }
   if (p_per_million == 0) return 0;

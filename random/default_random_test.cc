@@ -15,8 +15,7 @@ namespace {
 TEST(DefaultRandomTest, MatchesPcg32Reference) {
   // pcg32-demo: pcg32_srandom_r(&rng, 42u, 54u), then six pcg32_random_r outputs.
   DefaultRandom rng(42, 54);
-  const uint32_t expected[] = {0xa15c02b7u, 0x7b47f409u, 0xba1d3330u,
-                               0x83d2f293u, 0xbfa4784bu, 0xcbed606eu};
+  const uint32_t expected[] = {0xa15c02b7u, 0x7b47f409u, 0xba1d3330u, 0x83d2f293u, 0xbfa4784bu, 0xcbed606eu};
   for (uint32_t e : expected) EXPECT_EQ(rng.NextU32(), e);
 }
 

@@ -73,9 +73,7 @@ int64_t NumpyRandom::RandInt(int64_t low, int64_t high) { return CheckedRandInt(
 
 void NumpyRandom::Shuffle(std::vector<int64_t>& v) { ShuffleVector(*this, v); }
 
-bool NumpyRandom::SupportsBernoulli(int64_t p_per_million) {
-  return FindThreshold(p_per_million) != nullptr;
-}
+bool NumpyRandom::SupportsBernoulli(int64_t p_per_million) { return FindThreshold(p_per_million) != nullptr; }
 
 int NumpyRandom::Bernoulli(int64_t p_per_million) {
   if (const BinomialThreshold* t = FindThreshold(p_per_million)) {
@@ -94,15 +92,16 @@ int NumpyRandom::Bernoulli(int64_t p_per_million) {
   }
   int64_t p = p_per_million;
   if (p < 0 || p > kMillion) {
-    RecordFirstError(status_, absl::InvalidArgumentError(
-        absl::StrCat("bernoulli: p_per_million=", p, " is outside [0, 1000000]")));
+    RecordFirstError(
+        status_, absl::InvalidArgumentError(absl::StrCat("bernoulli: p_per_million=", p, " is outside [0, 1000000]")));
     p = p < 0 ? 0 : kMillion;
   } else {
-    RecordFirstError(status_, absl::UnimplementedError(absl::StrCat(
-        "bernoulli: p_per_million=", p,
-        " has no exact numpy threshold (supported: multiples of 50000); the draws used "
-        "k*10^6 < p*2^53 and may differ from numpy. Add it to tools/gen_binomial_thresholds.py "
-        "and regenerate random/binomial_thresholds.inc")));
+    RecordFirstError(status_,
+                     absl::UnimplementedError(absl::StrCat(
+                         "bernoulli: p_per_million=", p,
+                         " has no exact numpy threshold (supported: multiples of 50000); the draws used "
+                         "k*10^6 < p*2^53 and may differ from numpy. Add it to tools/gen_binomial_thresholds.py "
+                         "and regenerate random/binomial_thresholds.inc")));
   }
   // Exact Bernoulli(p / 10^6) on the same 53-bit draw: k / 2^53 < p / 10^6. The product needs up
   // to 73 bits, hence the 128-bit comparison.

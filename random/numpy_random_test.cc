@@ -145,18 +145,14 @@ struct BinomialCase {
 TEST(NumpyRandomTest, BernoulliMatchesNumpyBinomial) {
   // np.random.seed(7); [np.random.binomial(1, p) for ...], p as the reference computes it.
   const BinomialCase cases[] = {
-      {500000, "01011110001100010010110110111000", 49970},
-      {850000, "11110111111111101101101101111111", 84852},
-      {900000, "11110111111111101101101101111111", 89948},
-      {50000, "00001000000000000000010000000000", 4956},
-      {0, "00000000000000000000000000000000", 0},
-      {1000000, "11111111111111111111111111111111", 100000},
+      {500000, "01011110001100010010110110111000", 49970}, {850000, "11110111111111101101101101111111", 84852},
+      {900000, "11110111111111101101101101111111", 89948}, {50000, "00001000000000000000010000000000", 4956},
+      {0, "00000000000000000000000000000000", 0},          {1000000, "11111111111111111111111111111111", 100000},
   };
   for (const BinomialCase& c : cases) {
     NumpyRandom rng(7);
     EXPECT_EQ(Draws(rng, c.p_per_million, 32), c.first32) << "p=" << c.p_per_million;
-    EXPECT_EQ(CountOnes(rng, c.p_per_million, 100000), c.ones_in_next_100000)
-        << "p=" << c.p_per_million;
+    EXPECT_EQ(CountOnes(rng, c.p_per_million, 100000), c.ones_in_next_100000) << "p=" << c.p_per_million;
     EXPECT_TRUE(rng.status().ok());
   }
 }

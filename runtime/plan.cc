@@ -32,14 +32,15 @@ absl::Status Plan::AllocateBuffers() {
     const ValueInfo& v = graph_->value(name);
     auto t = Tensor::Allocate(v.type.dtype, v.type.shape);
     if (!t.ok() && t.status().code() == absl::StatusCode::kResourceExhausted) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          ValueWhere(*graph_, v), " (", DTypeName(v.type.dtype), " ", ShapeString(v.type.shape), ") needs ",
-          WithThousands(Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0)),
-          " bytes and the allocation failed; the plan holds ", WithThousands(held), " bytes so far and needs ",
-          WithThousands(needed), " in all: lower the batch size (now ", graph_->batch_size(),
-          ") or the sizes of the model's layers"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(ValueWhere(*graph_, v), " (", DTypeName(v.type.dtype), " ", ShapeString(v.type.shape),
+                       ") needs ", WithThousands(Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0)),
+                       " bytes and the allocation failed; the plan holds ", WithThousands(held),
+                       " bytes so far and needs ", WithThousands(needed), " in all: lower the batch size (now ",
+                       graph_->batch_size(), ") or the sizes of the model's layers"));
     }
-    if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat(ValueWhere(*graph_, v), ": ", t.status().message()));
+    if (!t.ok())
+      return absl::Status(t.status().code(), absl::StrCat(ValueWhere(*graph_, v), ": ", t.status().message()));
     held += t->bytes();
     buffers_[name] = std::make_unique<Tensor>(*std::move(t));
   }
@@ -69,7 +70,8 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(const Graph* graph) {
     const Tensor* v = plan->Find(u.value());
     if (!p || !v || p->shape() != v->shape() || p->dtype() != v->dtype()) {
       return absl::InvalidArgumentError(absl::StrCat(graph->source(), ": update of parameter '", u.param(),
-                                                     "' names value '", u.value(), "', which is missing or of another type"));
+                                                     "' names value '", u.value(),
+                                                     "', which is missing or of another type"));
     }
     plan->updates_.push_back({p, v});
   }

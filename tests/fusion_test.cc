@@ -9,9 +9,9 @@
 #include "passes/fuse_conv_block.h"
 #include "passes/local_gradient.h"
 #include "random/default_random.h"
-#include "train/param_init.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
+#include "train/param_init.h"
 
 namespace nitro {
 namespace {
@@ -79,7 +79,8 @@ TEST_P(FusionTest, FusedTrainingIsBitIdentical) {
     ASSERT_TRUE(RunSerial(*plain.plan, true, nullptr).ok());
     ASSERT_TRUE(RunSerial(*fast.plan, true, nullptr).ok());
     for (const auto& u : train->update()) {
-      ASSERT_TRUE(plain.plan->Find(u.value())->Equals(*fast.plan->Find(u.value()))) << "step " << step << " " << u.param();
+      ASSERT_TRUE(plain.plan->Find(u.value())->Equals(*fast.plan->Find(u.value())))
+          << "step " << step << " " << u.param();
     }
     plain.plan->CommitUpdates();
     fast.plan->CommitUpdates();

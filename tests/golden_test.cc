@@ -11,10 +11,10 @@
 #include "graph/loader.h"
 #include "graph/model_printer.h"
 #include "gtest/gtest.h"
+#include "io/tensor_text.h"
 #include "passes/local_gradient.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
-#include "io/tensor_text.h"
 
 namespace nitro {
 namespace {
@@ -193,7 +193,7 @@ TEST_P(GoldenTest, ThreeStepsMatchTheReferenceBitForBit) {
         ASSERT_TRUE(map.blocks.count(parts[1])) << name;
         const std::string blk = map.blocks.at(parts[1]);
         const std::string& f = parts[2];
-        value = f == "error" ? absl::StrCat(blk, ".loss/e", suffix)
+        value = f == "error"     ? absl::StrCat(blk, ".loss/e", suffix)
                 : f == "correct" ? absl::StrCat(blk, ".correct", suffix)
                                  : absl::StrCat(blk, ".loss", suffix);
       } else {

@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "proto/checkpoint.pb.h"
+#include "tests/synthetic_data.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
-#include "tests/synthetic_data.h"
 
 namespace nitro {
 namespace {

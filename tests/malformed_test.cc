@@ -203,15 +203,57 @@ std::vector<std::pair<size_t, size_t>> Quoted(const std::string& s) {
 
 std::string Mutate(std::string text, std::mt19937_64& rng) {
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
-  static const char* const kNumbers[] = {"0", "-1", "-7", "1", "2", "3", "4", "1000", "2147483648",
-                                         "-2147483649", "1099511627776", "9223372036854775807",
-                                         "-9223372036854775808", "99999999999999999999", "1000000000"};
-  static const char* const kNames[] = {"Linear", "Conv2D", "Scale", "NitroRelu", "MaxPool2D", "Dropout",
-                                       "RssLoss", "IntegerSGD", "Flatten", "Reshape", "Add", "RssLossGrad",
-                                       "LinearWeightGrad", "Conv2DInputGrad", "NitroReluGrad", "Nope", "",
-                                       "x", "image", "target", "b0.w", "b0.a", "logits", "out.w", "b1",
-                                       "divisor", "alpha_inv", "kernel", "rate_permille", "units", "filters",
-                                       "decoder_size", "Block", "Head", "w", "a"};
+  static const char* const kNumbers[] = {"0",
+                                         "-1",
+                                         "-7",
+                                         "1",
+                                         "2",
+                                         "3",
+                                         "4",
+                                         "1000",
+                                         "2147483648",
+                                         "-2147483649",
+                                         "1099511627776",
+                                         "9223372036854775807",
+                                         "-9223372036854775808",
+                                         "99999999999999999999",
+                                         "1000000000"};
+  static const char* const kNames[] = {"Linear",
+                                       "Conv2D",
+                                       "Scale",
+                                       "NitroRelu",
+                                       "MaxPool2D",
+                                       "Dropout",
+                                       "RssLoss",
+                                       "IntegerSGD",
+                                       "Flatten",
+                                       "Reshape",
+                                       "Add",
+                                       "RssLossGrad",
+                                       "LinearWeightGrad",
+                                       "Conv2DInputGrad",
+                                       "NitroReluGrad",
+                                       "Nope",
+                                       "",
+                                       "x",
+                                       "image",
+                                       "target",
+                                       "b0.w",
+                                       "b0.a",
+                                       "logits",
+                                       "out.w",
+                                       "b1",
+                                       "divisor",
+                                       "alpha_inv",
+                                       "kernel",
+                                       "rate_permille",
+                                       "units",
+                                       "filters",
+                                       "decoder_size",
+                                       "Block",
+                                       "Head",
+                                       "w",
+                                       "a"};
   switch (pick(7)) {
     case 0: {  // delete a character
       if (!text.empty()) text.erase(pick(text.size()), 1);
@@ -287,8 +329,8 @@ void FuzzLoadGraph(const std::string& original, uint64_t seed, int kMutants) {
     const absl::Status& s = g.status();
     ++codes[s.code()];
     // User-input errors only: never Internal/Unknown (a shape function bug) or anything else.
-    const bool user_error = s.code() == absl::StatusCode::kInvalidArgument ||
-                            s.code() == absl::StatusCode::kNotFound || s.code() == absl::StatusCode::kOutOfRange;
+    const bool user_error = s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kNotFound ||
+                            s.code() == absl::StatusCode::kOutOfRange;
     if (!user_error || !absl::StrContains(s.message(), path)) {
       ADD_FAILURE() << "mutant " << m << ": " << s << "\n--- mutant text ---\n" << text;
       break;

@@ -39,7 +39,7 @@ struct Expected {
   int64_t eta_lr;
   int64_t dropout_permille;  // 0: no Dropout node at all
   int num_dropouts;
-  int64_t crop_size;         // 0: no augmentation
+  int64_t crop_size;  // 0: no augmentation
   int64_t crop_padding;
   bool hflip;
   bool cnn;
@@ -219,9 +219,11 @@ TEST(Cifar10Cnns, HeadsMatchTheSpec) {
     std::vector<int64_t> conv_scale;
   };
   const std::vector<Case> cases = {
-      {"vgg8b_cifar10", {{8, 4}, {8, 8}, {4, 4}, {8, 4}, {4, 2}, {2, 1}},
+      {"vgg8b_cifar10",
+       {{8, 4}, {8, 8}, {4, 4}, {8, 4}, {4, 2}, {2, 1}},
        {6912, 294912, 589824, 589824, 1179648, 1179648}},
-      {"vgg11b_cifar10", {{8, 4}, {8, 4}, {8, 4}, {8, 8}, {4, 4}, {8, 4}, {4, 2}, {4, 2}, {2, 1}},
+      {"vgg11b_cifar10",
+       {{8, 4}, {8, 4}, {8, 4}, {8, 8}, {4, 4}, {8, 4}, {4, 2}, {4, 2}, {2, 1}},
        {6912, 294912, 294912, 294912, 589824, 589824, 1179648, 1179648, 1179648}},
   };
   for (const Case& c : cases) {
@@ -270,8 +272,7 @@ TEST(ModelSummary, Vgg8bCifar10Totals) {
   ASSERT_TRUE(s.ok()) << s.status();
   // Conv MACs = H·W·F·C·9 per block: 32²·128·27 + 32²·256·1152 + 16²·256·2304 + 16²·512·2304
   // + 8²·512·4608 + 4²·512·4608, then fc 2048·1024 and out 1024·10.
-  EXPECT_EQ(s->inference_macs, 3538944 + 301989888 + 150994944 + 301989888 + 150994944 + 37748736 +
-                                   2097152 + 10240);
+  EXPECT_EQ(s->inference_macs, 3538944 + 301989888 + 150994944 + 301989888 + 150994944 + 37748736 + 2097152 + 10240);
   EXPECT_EQ(s->training_only_macs, 6 * 40960 + 10240);  // the six conv heads and the fc head
   ASSERT_FALSE(s->blocks.empty());
   EXPECT_EQ(s->blocks[0].name, "b0");

@@ -11,9 +11,9 @@
 #include "passes/local_gradient.h"
 #include "random/default_random.h"
 #include "runtime/flow_executor.h"
-#include "train/param_init.h"
 #include "runtime/plan.h"
 #include "runtime/serial_executor.h"
+#include "train/param_init.h"
 
 namespace nitro {
 namespace {

@@ -26,12 +26,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
-#include "proto/checkpoint.pb.h"
 #include "io/atomic_file.h"
-#include "train/checkpoint.h"
 #include "io/gzip_file.h"
-#include "train/trainer.h"
+#include "proto/checkpoint.pb.h"
 #include "tests/synthetic_data.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
 
 namespace nitro {
 namespace {
@@ -101,7 +101,9 @@ void ExpectSameRun(const Trainer& a, const Trainer& b) {
   ASSERT_EQ(sa.history_size(), sb.history_size());
   for (int i = 0; i < sa.history_size(); ++i) {
     EXPECT_EQ(sa.history(i).SerializeAsString(), sb.history(i).SerializeAsString())
-        << "epoch " << i + 1 << ":\n" << sa.history(i).DebugString() << "vs\n" << sb.history(i).DebugString();
+        << "epoch " << i + 1 << ":\n"
+        << sa.history(i).DebugString() << "vs\n"
+        << sb.history(i).DebugString();
   }
   EXPECT_TRUE(sa.rng_state() == sb.rng_state()) << "the random states differ";
   EXPECT_TRUE(std::equal(sa.order().begin(), sa.order().end(), sb.order().begin(), sb.order().end()))
@@ -337,8 +339,8 @@ TEST_F(ResumeRefusalTest, InconsistentContentIsDataLoss) {
   const Case cases[] = {
       {"missing parameter", [](proto::Checkpoint& c) { c.mutable_param()->RemoveLast(); }, "is missing"},
       {"parameter of another shape", [](proto::Checkpoint& c) { c.mutable_param(0)->set_shape(0, 31); }, "b0.w"},
-      {"truncated parameter data",
-       [](proto::Checkpoint& c) { c.mutable_param(1)->mutable_data()->resize(8); }, "b0.head.w"},
+      {"truncated parameter data", [](proto::Checkpoint& c) { c.mutable_param(1)->mutable_data()->resize(8); },
+       "b0.head.w"},
       {"random state of another kind", [](proto::Checkpoint& c) { c.set_rng_state("MT19937"); }, "random state"},
       {"sample index out of range", [](proto::Checkpoint& c) { c.set_order(3, c.order_size()); }, "sample index"},
       {"order that is no permutation", [](proto::Checkpoint& c) { c.set_order(3, c.order(4)); }, "permutation"},

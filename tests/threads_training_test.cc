@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "proto/checkpoint.pb.h"
-#include "train/trainer.h"
 #include "tests/synthetic_data.h"
+#include "train/trainer.h"
 
 namespace nitro {
 namespace {
@@ -60,7 +60,9 @@ TEST_P(ThreadsTrainingTest, SameRunForEveryThreadCount) {
       sa.mutable_history(e)->clear_wall_ms();
       sb.mutable_history(e)->clear_wall_ms();
       EXPECT_EQ(sa.history(e).SerializeAsString(), sb.history(e).SerializeAsString())
-          << "epoch " << e + 1 << ":\n" << sa.history(e).DebugString() << "vs\n" << sb.history(e).DebugString();
+          << "epoch " << e + 1 << ":\n"
+          << sa.history(e).DebugString() << "vs\n"
+          << sb.history(e).DebugString();
     }
     EXPECT_TRUE(sa.rng_state() == sb.rng_state()) << "the random states differ";
     EXPECT_TRUE(std::equal(sa.order().begin(), sa.order().end(), sb.order().begin(), sb.order().end()))

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "base/numbers.h"
-#include "train/trainer.h"
+#include "gtest/gtest.h"
 #include "tests/synthetic_data.h"
+#include "train/trainer.h"
 
 namespace nitro {
 namespace {

@@ -13,8 +13,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "train/run_lock.h"
 #include "tools/commands.h"
+#include "train/run_lock.h"
 
 namespace nitro::cli {
 namespace {
@@ -151,7 +151,9 @@ TEST(CliTest, BadModelFileIsARuntimeErrorNamingTheFile) {
   const std::string bad = WriteFile(dir + "/bad.pbtxt", "this is { not a model\n");
   for (const std::string& model : {missing, bad}) {
     for (const auto& args : std::vector<std::vector<std::string>>{
-             {"show", model}, {"derive", model}, {"derive", "--inference", model},
+             {"show", model},
+             {"derive", model},
+             {"derive", "--inference", model},
              {"train", "--quiet", absl::StrCat("--model=", model), absl::StrCat("--out=", dir, "/run")}}) {
       Result r = Nitro(args);
       EXPECT_EQ(r.code, 1) << args[0] << " " << model;
@@ -257,28 +259,50 @@ TEST(CliTest, HelpTextsKeepTheirContent) {
   };
   const Case cases[] = {
       {"train",
-       {"--model=PATH", "models/mlp1_mnist.pbtxt", "--epochs=N", "train.epochs", "--seed=N", "train.seed",
-        "--threads=N", "bit-identical for every N", "--protocol=honest|paper", "(default: honest)", "9,984 images",
-        "--rng=default|numpy", "MT19937", "--val-size=N", "(default: 5000)", "--data-dir=DIR",
-        "tools/fetch_data.sh", "--out=DIR", "runs/<model>-<protocol>-seed<seed>", "--resume", "--single-visit",
-        "--per-sample-augment", "--max-batches=N", "--init-tensors=FILE", "gzipped", "--quiet", "checkpoint.pb",
-        "metrics.csv", "accuracy.svg"}},
+       {"--model=PATH",
+        "models/mlp1_mnist.pbtxt",
+        "--epochs=N",
+        "train.epochs",
+        "--seed=N",
+        "train.seed",
+        "--threads=N",
+        "bit-identical for every N",
+        "--protocol=honest|paper",
+        "(default: honest)",
+        "9,984 images",
+        "--rng=default|numpy",
+        "MT19937",
+        "--val-size=N",
+        "(default: 5000)",
+        "--data-dir=DIR",
+        "tools/fetch_data.sh",
+        "--out=DIR",
+        "runs/<model>-<protocol>-seed<seed>",
+        "--resume",
+        "--single-visit",
+        "--per-sample-augment",
+        "--max-batches=N",
+        "--init-tensors=FILE",
+        "gzipped",
+        "--quiet",
+        "checkpoint.pb",
+        "metrics.csv",
+        "accuracy.svg"}},
       {"eval",
        {"usage: nitro eval --run=DIR", "--model=PATH", "very same text", "--best", "--last", "--data-dir=DIR",
         "--threads=N", "all cores", "97.41%", "including the last partial batch"}},
       {"show", {"usage: nitro show MODEL.pbtxt", "batch size 1", "`head`", "activation bytes"}},
       {"derive",
-       {"usage: nitro derive MODEL.pbtxt [--format=pbtxt|dot] [--single-visit] [--inference]", "dot -Tsvg",
-        "visits: N", "no heads, no losses", "IntegerSGD"}},
+       {"usage: nitro derive MODEL.pbtxt [--format=pbtxt|dot] [--single-visit] [--inference]", "dot -Tsvg", "visits: N",
+        "no heads, no losses", "IntegerSGD"}},
       {"export-tensors",
        {"usage: nitro export-tensors CHECKPOINT_OR_RUN_DIR [--best]", "RUN_DIR/checkpoint.pb", "io/tensor_text.h",
         "best epoch"}},
   };
   for (const Case& c : cases) {
     // Wrapping may break a phrase across lines: compare with single spaces.
-    const std::string help = absl::StrJoin(absl::StrSplit(Nitro({c.command, "--help"}).out, absl::ByAnyChar(" \n"),
-                                                          absl::SkipEmpty()),
-                                           " ");
+    const std::string help =
+        absl::StrJoin(absl::StrSplit(Nitro({c.command, "--help"}).out, absl::ByAnyChar(" \n"), absl::SkipEmpty()), " ");
     for (const auto& p : c.phrases) EXPECT_TRUE(absl::StrContains(help, p)) << c.command << ": " << p << "\n" << help;
   }
 }

@@ -1,8 +1,7 @@
 // `nitro export-c`: writes a run's model as dependency-free integer C99 (deploy/c_exporter.h).
 #include <cstdio>
-#include <string>
-
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -32,27 +31,34 @@ int RunExportC(const std::vector<std::string>& args) {
   std::string test_vectors = "0";
   FlagSet flags("nitro export-c", kExportCDescription);
   flags.String("run", &r.source.run_dir, "a run directory of `nitro train --out=DIR`: its checkpoint.pb").Value("DIR");
-  flags.String("checkpoint", &r.source.checkpoint, "a checkpoint file instead").Value("FILE").DefaultText("DIR/checkpoint.pb");
-  flags.String("model", &r.source.model,
-               "the model; with a run the default is models/<model name>.pbtxt (the name in the checkpoint)")
+  flags.String("checkpoint", &r.source.checkpoint, "a checkpoint file instead")
+      .Value("FILE")
+      .DefaultText("DIR/checkpoint.pb");
+  flags
+      .String("model", &r.source.model,
+              "the model; with a run the default is models/<model name>.pbtxt (the name in the checkpoint)")
       .Value("PATH");
-  flags.Bool("last", &last, "the parameters after the last trained epoch instead of the best epoch's (those "
-                            "`nitro eval` evaluates)");
+  flags.Bool("last", &last,
+             "the parameters after the last trained epoch instead of the best epoch's (those "
+             "`nitro eval` evaluates)");
   flags.String("out", &r.out_dir, "where the files go (created if missing)").Value("DIR").Required();
   flags.String("name", &r.name, "the C name of files, function and macros").Value("ID").DefaultText("the model's name");
-  flags.String("tensors", &r.source.tensors,
-               "with --model and no run: the parameters from a tensor text file (the format of "
-               "`nitro export-tensors`), every parameter matched by name")
+  flags
+      .String("tensors", &r.source.tensors,
+              "with --model and no run: the parameters from a tensor text file (the format of "
+              "`nitro export-tensors`), every parameter matched by name")
       .Value("FILE");
   flags.Int64("seed", &r.source.seed, "with --model alone: an untrained model, its initialisers drawn with this seed")
       .DefaultText("the model's train.seed");
-  flags.String("test-vectors", &test_vectors,
-               "also write N test inputs and nitro's logits for them (<name>.inputs.bin, <name>.logits.bin, and "
-               "<name>.labels.bin for a run): a run's first N test images preprocessed as in training, else uniform "
-               "random int8 inputs; `all` for every test image")
+  flags
+      .String("test-vectors", &test_vectors,
+              "also write N test inputs and nitro's logits for them (<name>.inputs.bin, <name>.logits.bin, and "
+              "<name>.labels.bin for a run): a run's first N test images preprocessed as in training, else uniform "
+              "random int8 inputs; `all` for every test image")
       .Value("N|all");
-  flags.String("data-dir", &r.data_dir, "the data set's directory for the test vectors").Value("DIR").DefaultText(
-      "data/<dataset>");
+  flags.String("data-dir", &r.data_dir, "the data set's directory for the test vectors")
+      .Value("DIR")
+      .DefaultText("data/<dataset>");
   if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;
   r.source.best = !last;
   if (test_vectors == "all") {

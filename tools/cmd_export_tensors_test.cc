@@ -8,9 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "train/checkpoint.h"
 #include "io/tensor_text.h"
 #include "tools/commands.h"
+#include "train/checkpoint.h"
 
 namespace nitro::cli {
 namespace {

@@ -1,8 +1,7 @@
 // `nitro predict`: classifies image files with a run's parameters (deploy/predict.h).
 #include <cstdio>
-#include <string>
-
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "deploy/predict.h"
@@ -27,10 +26,12 @@ int RunPredict(const std::vector<std::string>& args) {
   FlagSet flags("nitro predict", kPredictDescription);
   flags.RepeatedPositional("IMAGE", &r.images, "PGM, PPM or PNG files of the model's input shape");
   flags.String("run", &r.source.run_dir, "the run directory that `nitro train --out=DIR` wrote").Value("DIR");
-  flags.String("checkpoint", &r.source.checkpoint, "a checkpoint file instead").Value("FILE").DefaultText(
-      "DIR/checkpoint.pb");
-  flags.String("model", &r.source.model, "the model the run trained").Value("PATH").DefaultText(
-      "models/<model name>.pbtxt");
+  flags.String("checkpoint", &r.source.checkpoint, "a checkpoint file instead")
+      .Value("FILE")
+      .DefaultText("DIR/checkpoint.pb");
+  flags.String("model", &r.source.model, "the model the run trained")
+      .Value("PATH")
+      .DefaultText("models/<model name>.pbtxt");
   flags.Bool("last", &last, "the parameters after the last trained epoch instead of the best epoch's");
   flags.String("data-dir", &r.data_dir, "the data set's directory").Value("DIR").DefaultText("data/<dataset>");
   if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;

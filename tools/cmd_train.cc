@@ -117,7 +117,7 @@ absl::Status LoadInitTensors(Trainer& t, const std::string& path) {
 // directory exists and the dataset is on disk before the trainer is created (rank 0 fetches it
 // while the other ranks wait), and the run directory is locked for the run's lifetime.
 absl::StatusOr<std::unique_ptr<Trainer>> CreateTrainer(TrainOptions& o, Communicator& comm,
-                                                      std::unique_ptr<RunDirLock>* lock) {
+                                                       std::unique_ptr<RunDirLock>* lock) {
   auto parsed = ReadModelFile(o.model_path);
   if (!parsed.ok()) return parsed.status();
   for (const std::string& w : parsed->warnings) std::fprintf(stderr, "nitro train: warning: %s\n", w.c_str());
@@ -152,11 +152,12 @@ void PrintStart(const Trainer& t, const TrainOptions& o) {
   if (o.comm != nullptr) {
     const int64_t ranks = o.comm->size();
     const int64_t bytes = t.AllReduceBytesPerStep();
-    std::printf("data parallel: %lld ranks, %lld rows of each batch of %lld per rank; %s bytes of gradients "
-                "all-reduced per step (a ring all-reduce sends %s bytes per rank)\n",
-                static_cast<long long>(ranks), static_cast<long long>(t.model().batch_size()),
-                static_cast<long long>(t.model().batch_size() * ranks), WithThousands(bytes).c_str(),
-                WithThousands(2 * (ranks - 1) * bytes / ranks).c_str());
+    std::printf(
+        "data parallel: %lld ranks, %lld rows of each batch of %lld per rank; %s bytes of gradients "
+        "all-reduced per step (a ring all-reduce sends %s bytes per rank)\n",
+        static_cast<long long>(ranks), static_cast<long long>(t.model().batch_size()),
+        static_cast<long long>(t.model().batch_size() * ranks), WithThousands(bytes).c_str(),
+        WithThousands(2 * (ranks - 1) * bytes / ranks).c_str());
   }
 }
 
@@ -202,8 +203,8 @@ int RunTrain(const std::vector<std::string>& args) {
   // With several ranks an error names the rank and ends the whole job, so no rank waits forever.
   auto fail = [&](const absl::Status& s) {
     if (c.size() == 1) return flags.Fail(s);
-    const int code = flags.Fail(absl::Status(s.code(), absl::StrCat("rank ", c.rank(), " of ", c.size(), ": ",
-                                                                    s.message())));
+    const int code =
+        flags.Fail(absl::Status(s.code(), absl::StrCat("rank ", c.rank(), " of ", c.size(), ": ", s.message())));
     std::fflush(nullptr);
     c.Abort(code);
     return code;

@@ -90,8 +90,8 @@ absl::StatusOr<Tensor> TensorFromProto(const proto::TensorData& p) {
 absl::StatusOr<std::string> EncodeCheckpoint(const proto::Checkpoint& c) {
   std::string payload;
   if (!c.SerializeToString(&payload)) {
-    return absl::InternalError(absl::StrCat("checkpoint: cannot serialize the checkpoint (",
-                                            c.ByteSizeLong(), " bytes; the limit is 2 GiB)"));
+    return absl::InternalError(
+        absl::StrCat("checkpoint: cannot serialize the checkpoint (", c.ByteSizeLong(), " bytes; the limit is 2 GiB)"));
   }
   std::string out;
   out.reserve(kCheckpointHeaderSize + payload.size());
@@ -114,13 +114,12 @@ absl::StatusOr<proto::Checkpoint> DecodeCheckpoint(absl::string_view bytes, absl
     return error("bad magic — not a nitro checkpoint");
   }
   if (bytes.size() < kCheckpointHeaderSize) {
-    return error(absl::StrCat("truncated (", bytes.size(), " bytes, shorter than the ", kCheckpointHeaderSize,
-                              "-byte header)"));
+    return error(
+        absl::StrCat("truncated (", bytes.size(), " bytes, shorter than the ", kCheckpointHeaderSize, "-byte header)"));
   }
   const uint64_t version = ReadLe(bytes, kVersionOffset, 4);
   if (version != kCheckpointVersion) {
-    return error(absl::StrCat("unsupported version ", version, " (this build reads version ", kCheckpointVersion,
-                              ")"));
+    return error(absl::StrCat("unsupported version ", version, " (this build reads version ", kCheckpointVersion, ")"));
   }
   const uint64_t length = ReadLe(bytes, kLengthOffset, 8);
   const uint64_t available = bytes.size() - kCheckpointHeaderSize;
@@ -128,8 +127,8 @@ absl::StatusOr<proto::Checkpoint> DecodeCheckpoint(absl::string_view bytes, absl
     return error(absl::StrCat("truncated (payload of ", length, " bytes, only ", available, " present)"));
   }
   if (length < available) {
-    return error(absl::StrCat("corrupt: ", available - length, " unexpected bytes after the ", length,
-                              "-byte payload"));
+    return error(
+        absl::StrCat("corrupt: ", available - length, " unexpected bytes after the ", length, "-byte payload"));
   }
   const absl::string_view payload = bytes.substr(kCheckpointHeaderSize);
   Sha256 hash;
@@ -185,13 +184,13 @@ absl::StatusOr<LoadedCheckpoint> LoadRunCheckpoint(const std::string& run_dir) {
   absl::StatusOr<proto::Checkpoint> previous = ReadCheckpoint(prev);
   if (!previous.ok()) return newest.status();
   out.checkpoint = *std::move(previous);
-  out.warning = absl::StrCat("warning: ", newest.status().message(), "; resuming from the previous checkpoint ", prev,
-                             " instead (after epoch ", out.checkpoint.epochs_done(),
-                             out.checkpoint.batches_done() > 0
-                                 ? absl::StrCat(", batch ", out.checkpoint.batches_done(), " of epoch ",
-                                                out.checkpoint.epochs_done() + 1)
-                                 : std::string(),
-                             ")");
+  out.warning = absl::StrCat(
+      "warning: ", newest.status().message(), "; resuming from the previous checkpoint ", prev,
+      " instead (after epoch ", out.checkpoint.epochs_done(),
+      out.checkpoint.batches_done() > 0
+          ? absl::StrCat(", batch ", out.checkpoint.batches_done(), " of epoch ", out.checkpoint.epochs_done() + 1)
+          : std::string(),
+      ")");
   out.path = prev;
   return out;
 }
@@ -211,12 +210,11 @@ absl::Status CheckSameRun(const proto::Checkpoint& c, const proto::Checkpoint& f
   }
   if (c.single_visit() != fresh.single_visit() || c.per_sample_augment() != fresh.per_sample_augment() ||
       c.val_size() != fresh.val_size() || c.max_batches() != fresh.max_batches()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(where, ": was written with", c.single_visit() ? " --single-visit" : "",
-                     c.per_sample_augment() ? " --per-sample-augment" : "",
-                     c.val_size() ? absl::StrCat(" --val-size=", c.val_size()) : "",
-                     c.max_batches() ? absl::StrCat(" --max-batches=", c.max_batches()) : "",
-                     "; resume with the same flags"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        where, ": was written with", c.single_visit() ? " --single-visit" : "",
+        c.per_sample_augment() ? " --per-sample-augment" : "",
+        c.val_size() ? absl::StrCat(" --val-size=", c.val_size()) : "",
+        c.max_batches() ? absl::StrCat(" --max-batches=", c.max_batches()) : "", "; resume with the same flags"));
   }
   return absl::OkStatus();
 }
@@ -224,10 +222,9 @@ absl::Status CheckSameRun(const proto::Checkpoint& c, const proto::Checkpoint& f
 // The sample order is a permutation of the fresh run's N training samples.
 absl::Status CheckSampleOrder(const proto::Checkpoint& c, const proto::Checkpoint& fresh, absl::string_view where) {
   if (c.order_size() != fresh.order_size()) {
-    return absl::FailedPreconditionError(absl::StrCat(where, ": holds ", c.order_size(),
-                                                      " sample indices, the data have ", fresh.order_size(),
-                                                      " training samples (another data set or --val-size?); resume ",
-                                                      "with the same data and flags"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, ": holds ", c.order_size(), " sample indices, the data have ", fresh.order_size(),
+                     " training samples (another data set or --val-size?); resume ", "with the same data and flags"));
   }
   std::vector<bool> seen(c.order_size(), false);
   for (int64_t v : c.order()) {
@@ -243,17 +240,17 @@ absl::Status CheckSampleOrder(const proto::Checkpoint& c, const proto::Checkpoin
 // History, best epoch and learning rate agree with the number of epochs done.
 absl::Status CheckProgress(const proto::Checkpoint& c, absl::string_view where) {
   if (c.epochs_done() < 0 || c.history_size() != c.epochs_done()) {
-    return absl::DataLossError(absl::StrCat(where, ": holds ", c.history_size(), " epoch records for ", c.epochs_done(),
-                                            " epochs done"));
+    return absl::DataLossError(
+        absl::StrCat(where, ": holds ", c.history_size(), " epoch records for ", c.epochs_done(), " epochs done"));
   }
   if (c.best_epoch() < (c.epochs_done() > 0 ? 1 : 0) || c.best_epoch() > c.epochs_done()) {
-    return absl::DataLossError(absl::StrCat(where, ": best epoch ", c.best_epoch(), " is not one of the ",
-                                            c.epochs_done(), " epochs done"));
+    return absl::DataLossError(
+        absl::StrCat(where, ": best epoch ", c.best_epoch(), " is not one of the ", c.epochs_done(), " epochs done"));
   }
   if (c.lr_inv() <= 0) return absl::DataLossError(absl::StrCat(where, ": lr_inv ", c.lr_inv(), " is not positive"));
   if (c.batches_done() < 0 || (c.batches_done() == 0 && c.has_partial())) {
-    return absl::DataLossError(absl::StrCat(where, ": the position within the epoch (", c.batches_done(),
-                                            " batches done) is invalid"));
+    return absl::DataLossError(
+        absl::StrCat(where, ": the position within the epoch (", c.batches_done(), " batches done) is invalid"));
   }
   return absl::OkStatus();
 }

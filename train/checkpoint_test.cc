@@ -359,9 +359,9 @@ TEST(RunCheckpointTest, CorruptNewestFallsBackToThePrevious) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->checkpoint.epochs_done(), 1);
   EXPECT_EQ(loaded->path, dir + "/checkpoint.prev.pb");
-  EXPECT_EQ(loaded->warning, absl::StrCat("warning: ", dir, "/checkpoint.pb: checksum mismatch — the file is corrupt; ",
-                                          "resuming from the previous checkpoint ", dir,
-                                          "/checkpoint.prev.pb instead (after epoch 1)"));
+  EXPECT_EQ(loaded->warning,
+            absl::StrCat("warning: ", dir, "/checkpoint.pb: checksum mismatch — the file is corrupt; ",
+                         "resuming from the previous checkpoint ", dir, "/checkpoint.prev.pb instead (after epoch 1)"));
 
   // Truncated and missing newest files fall back too; a mid-epoch previous one says where.
   proto::Checkpoint mid = Sample(1);
@@ -387,7 +387,8 @@ TEST(RunCheckpointTest, BothUnreadableIsTheNewestsError) {
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(absl::StrContains(loaded.status().message(), "bad magic")) << loaded.status();
   WriteRaw(dir + "/checkpoint.prev.pb", "garbage too");
-  EXPECT_EQ(LoadRunCheckpoint(dir).status().message(), absl::StrCat(dir, "/checkpoint.pb: bad magic — not a nitro checkpoint"));
+  EXPECT_EQ(LoadRunCheckpoint(dir).status().message(),
+            absl::StrCat(dir, "/checkpoint.pb: bad magic — not a nitro checkpoint"));
 }
 
 TEST(RunCheckpointTest, AnotherFormatVersionNamesBothVersions) {

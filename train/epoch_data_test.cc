@@ -87,10 +87,10 @@ TEST(FillEvalBatchTest, ZeroesThePartialBatchsRest) {
 
 TEST(CountCorrectTest, FirstMaximumAgainstTheLabels) {
   Tensor scores(kInt8, {4, 3});
-  const std::vector<int64_t> s = {1, 5, 5,      // tie: the first maximum, class 1
-                                  -3, -7, -2,   // class 2
-                                  9, 9, 9,      // class 0
-                                  0, 1, 2};     // not counted (count = 3)
+  const std::vector<int64_t> s = {1,  5,  5,   // tie: the first maximum, class 1
+                                  -3, -7, -2,  // class 2
+                                  9,  9,  9,   // class 0
+                                  0,  1,  2};  // not counted (count = 3)
   for (size_t i = 0; i < s.size(); ++i) scores.Set(i, s[i]);
   const std::vector<uint8_t> labels = {1, 0, 0, 2};
   EXPECT_EQ(CountCorrect(scores, 3, labels), 2);

@@ -98,8 +98,7 @@ TEST(ProgressTest, SummaryWithValAndHeads) {
   r.clear_test_total();
   r.set_wall_ms(12345);
   p.EndEpoch(r);
-  EXPECT_EQ(out.Text(),
-            "epoch 7/20  lr_inv 512  train 93.12%  heads 70.1/52.0  val 94.00%  (12.3 s, 4,860 img/s)\n");
+  EXPECT_EQ(out.Text(), "epoch 7/20  lr_inv 512  train 93.12%  heads 70.1/52.0  val 94.00%  (12.3 s, 4,860 img/s)\n");
 }
 
 TEST(ProgressTest, SummaryWithoutStartOrTime) {

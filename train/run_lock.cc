@@ -33,9 +33,9 @@ absl::StatusOr<std::unique_ptr<RunDirLock>> RunDirLock::Acquire(const std::strin
     const std::string holder = HolderPid(fd);
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          run_dir, " is in use by another nitro train (pid ", holder, " holds ", path,
-          "); wait for it to finish, or train into another --out"));
+      return absl::FailedPreconditionError(absl::StrCat(run_dir, " is in use by another nitro train (pid ", holder,
+                                                        " holds ", path,
+                                                        "); wait for it to finish, or train into another --out"));
     }
     return absl::ErrnoToStatus(err, absl::StrCat(path, ": cannot lock the run directory"));
   }

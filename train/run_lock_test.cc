@@ -28,8 +28,7 @@ TEST(RunDirLockTest, SecondHolderIsRefusedUntilTheFirstLetsGo) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
   const std::string msg(second.status().message());
-  EXPECT_TRUE(absl::StrContains(msg, absl::StrCat(dir, " is in use by another nitro train (pid ", getpid())))
-      << msg;
+  EXPECT_TRUE(absl::StrContains(msg, absl::StrCat(dir, " is in use by another nitro train (pid ", getpid()))) << msg;
   EXPECT_TRUE(absl::StrContains(msg, "another --out")) << msg;
   first->reset();
   auto third = RunDirLock::Acquire(dir);

@@ -26,12 +26,23 @@ std::string XmlEscape(absl::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -40,13 +51,13 @@ std::string XmlEscape(absl::string_view s) {
 // ---- chart geometry (pixels) ----
 constexpr int64_t kWidth = 760;
 constexpr int64_t kHeight = 440;
-constexpr int64_t kLeft = 70;               // plot area
+constexpr int64_t kLeft = 70;  // plot area
 constexpr int64_t kRight = kWidth - 170;
 constexpr int64_t kTop = 50;
 constexpr int64_t kBottom = kHeight - 60;
 constexpr int64_t kLegendX = kRight + 20;
 constexpr int64_t kMaxTicks = 10;
-constexpr int64_t kFullScale = 10000;       // 100% in hundredths of a percent
+constexpr int64_t kFullScale = 10000;  // 100% in hundredths of a percent
 
 struct Series {
   const char* name;
@@ -62,8 +73,8 @@ int64_t NiceStep(int64_t lo, int64_t hi) {
   for (int64_t decade = 1;; decade *= 10) {
     for (int64_t m : {1, 2, 5}) {
       const int64_t step = m * decade;
-      const int64_t first = lo / step;                    // lo >= 0: floor
-      const int64_t last = (hi + step - 1) / step;        // ceil
+      const int64_t first = lo / step;              // lo >= 0: floor
+      const int64_t last = (hi + step - 1) / step;  // ceil
       if (last - first <= kMaxTicks) return step;
     }
   }
@@ -175,8 +186,8 @@ void AppendGridAndAxes(const Chart& c, std::string& out) {
                     "\"/>\n");
   }
   for (int64_t e : c.x_ticks) {
-    absl::StrAppend(&out, "<line x1=\"", c.Px(e), "\" y1=\"", kBottom, "\" x2=\"", c.Px(e), "\" y2=\"",
-                    kBottom + 5, "\"/>\n");
+    absl::StrAppend(&out, "<line x1=\"", c.Px(e), "\" y1=\"", kBottom, "\" x2=\"", c.Px(e), "\" y2=\"", kBottom + 5,
+                    "\"/>\n");
   }
   out += "</g>\n";
 }
@@ -189,8 +200,7 @@ void AppendLabels(const Chart& c, bool empty, std::string& out) {
                     PercentLabel(v, c.y_step), "</text>\n");
   }
   for (int64_t e : c.x_ticks) {
-    absl::StrAppend(&out, "<text x=\"", c.Px(e), "\" y=\"", kBottom + 20, "\" text-anchor=\"middle\">", e,
-                    "</text>\n");
+    absl::StrAppend(&out, "<text x=\"", c.Px(e), "\" y=\"", kBottom + 20, "\" text-anchor=\"middle\">", e, "</text>\n");
   }
   absl::StrAppend(&out, "<text x=\"", (kLeft + kRight) / 2, "\" y=\"", kHeight - 20,
                   "\" text-anchor=\"middle\">epoch</text>\n");
@@ -217,8 +227,8 @@ void AppendSeries(const Chart& c, const Series& s, size_t i, std::string& out) {
   }
   const int64_t ly = kTop + 10 + 22 * static_cast<int64_t>(i);
   absl::StrAppend(&out, "<line x1=\"", kLegendX, "\" y1=\"", ly, "\" x2=\"", kLegendX + 24, "\" y2=\"", ly,
-                  "\" stroke=\"", s.color, "\" stroke-width=\"2\"/>\n", "<text x=\"", kLegendX + 30, "\" y=\"",
-                  ly + 4, "\">", s.name, " ", FormatPercent(s.points.back().second, kFullScale), "%</text>\n");
+                  "\" stroke=\"", s.color, "\" stroke-width=\"2\"/>\n", "<text x=\"", kLegendX + 30, "\" y=\"", ly + 4,
+                  "\">", s.name, " ", FormatPercent(s.points.back().second, kFullScale), "%</text>\n");
 }
 
 }  // namespace

@@ -51,8 +51,9 @@ TEST(EpochCsvTest, EmptyHistoryIsJustTheHeader) {
 
 TEST(EpochCsvTest, UnnamedBlocksAndQuoting) {
   const std::string csv = EpochCsv(TwoEpochs(), {"a,b"});
-  EXPECT_TRUE(absl::StartsWith(csv, "epoch,lr_inv,train_correct,train_total,train_acc_pct,\"a,b_acc_pct\","
-                                    "block2_acc_pct,val_correct"))
+  EXPECT_TRUE(absl::StartsWith(csv,
+                               "epoch,lr_inv,train_correct,train_total,train_acc_pct,\"a,b_acc_pct\","
+                               "block2_acc_pct,val_correct"))
       << csv;
 }
 
@@ -120,7 +121,7 @@ TEST(AccuracySvgTest, ThreeSeries) {
     const auto pts = PolylinePoints(svg, s);
     ASSERT_EQ(pts.size(), 12u);
     for (size_t i = 1; i < pts.size(); ++i) {
-      EXPECT_GT(pts[i].first, pts[i - 1].first);   // epochs go right
+      EXPECT_GT(pts[i].first, pts[i - 1].first);    // epochs go right
       EXPECT_LT(pts[i].second, pts[i - 1].second);  // rising accuracy goes up
     }
     for (const auto& [x, y] : pts) {

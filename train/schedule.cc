@@ -39,14 +39,12 @@ bool ScheduleRule::Step(int64_t correct, int64_t total) {
   return true;
 }
 
-ScheduleAction StepSchedule(const proto::Schedule& schedule, int64_t correct, int64_t total,
-                            proto::Checkpoint* state) {
+ScheduleAction StepSchedule(const proto::Schedule& schedule, int64_t correct, int64_t total, proto::Checkpoint* state) {
   if (schedule.stop_patience() > 0 && ScheduleRule::EarlyStop(schedule, state->mutable_stop()).Step(correct, total)) {
     state->set_stopped(true);
     return ScheduleAction::kStopped;
   }
-  if (schedule.plateau_factor() > 1 &&
-      ScheduleRule::Plateau(schedule, state->mutable_plateau()).Step(correct, total)) {
+  if (schedule.plateau_factor() > 1 && ScheduleRule::Plateau(schedule, state->mutable_plateau()).Step(correct, total)) {
     state->set_lr_inv(state->lr_inv() * schedule.plateau_factor());
     return ScheduleAction::kLrMultiplied;
   }

@@ -57,8 +57,7 @@ enum class ScheduleAction {
 // plateau_factor > 1). A disabled rule's state is left untouched, and so is the plateau state in
 // the epoch in which training stops. Updates state->stop and state->plateau, and sets
 // state->stopped or multiplies state->lr_inv when a rule fires.
-ScheduleAction StepSchedule(const proto::Schedule& schedule, int64_t correct, int64_t total,
-                            proto::Checkpoint* state);
+ScheduleAction StepSchedule(const proto::Schedule& schedule, int64_t correct, int64_t total, proto::Checkpoint* state);
 
 }  // namespace nitro
 

@@ -113,8 +113,8 @@ TEST(ScheduleRuleTest, ReadsTheModelSchedule) {
   proto::RuleState stop, plateau;
   ScheduleRule es = ScheduleRule::EarlyStop(sc, &stop);
   ScheduleRule lr = ScheduleRule::Plateau(sc, &plateau);
-  EXPECT_FALSE(es.Step(5, 10));  // before from_epoch 2
-  EXPECT_FALSE(es.Step(5, 10));  // 0.5 >= 0 + 5 pp
+  EXPECT_FALSE(es.Step(5, 10));   // before from_epoch 2
+  EXPECT_FALSE(es.Step(5, 10));   // 0.5 >= 0 + 5 pp
   EXPECT_TRUE(es.Step(54, 100));  // 0.54 < 0.55, patience 1
   EXPECT_FALSE(lr.Step(5, 10));
   EXPECT_FALSE(lr.Step(4, 10));

@@ -126,7 +126,7 @@ const char* RngKindName(RngKind r) { return r == RngKind::kNumpy ? "numpy" : "de
 Trainer::~Trainer() = default;
 
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const TrainOptions& options,
-                                                        std::optional<DatasetSplits> data) {
+                                                         std::optional<DatasetSplits> data) {
   std::unique_ptr<Trainer> t(new Trainer());
   t->options_ = options;
   RETURN_IF_ERROR(t->Prepare(std::move(data)));
@@ -182,8 +182,7 @@ absl::Status Trainer::CompileModel() {
   infer_graph_ = std::move(compiled.inference);
   ASSIGN_OR_RETURN(train_plan_, Plan::Create(train_graph_.get()));
   ASSIGN_OR_RETURN(infer_plan_, Plan::Create(infer_graph_.get()));
-  const int threads =
-      options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
   train_exec_ = std::make_unique<FlowExecutor>(train_plan_.get(), threads);
   infer_exec_ = std::make_unique<FlowExecutor>(infer_plan_.get(), threads);
   return absl::OkStatus();
@@ -315,8 +314,8 @@ absl::Status Trainer::CheckSameOnEveryRank() {
   Sha256 params;
   for (const auto& [name, t] : Params()) params.Update(t->raw(), t->bytes());
   const std::string flags = absl::StrCat(ProtocolName(o.protocol), " ", RngKindName(o.rng), " ", Seed(), " ",
-                                         o.single_visit, o.per_sample_augment, " ", o.val_size, " ", o.max_batches,
-                                         " ", max_epochs_, " ", o.resume, " ", state_.epochs_done());
+                                         o.single_visit, o.per_sample_augment, " ", o.val_size, " ", o.max_batches, " ",
+                                         max_epochs_, " ", o.resume, " ", state_.epochs_done());
   return ranks_.CheckSameOnEveryRank({{"model", state_.model_sha256()},
                                       {"data", data.HexDigest()},
                                       {"flags", Sha256Hex(flags)},
@@ -361,9 +360,9 @@ absl::Status Trainer::LoadParams(const proto::Checkpoint& c, bool best) {
                                                       "of it, than ", options_.model_path, " (their SHA-256 differ)"));
   }
   if (c.rng_kind() != state_.rng_kind() || c.seed() != state_.seed()) {
-    return absl::FailedPreconditionError(absl::StrCat(where, ": was trained with --rng=", c.rng_kind(), " --seed=",
-                                                      c.seed(), ", which the test-set preprocessing depends on; ",
-                                                      "evaluate with the same"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, ": was trained with --rng=", c.rng_kind(), " --seed=", c.seed(),
+                     ", which the test-set preprocessing depends on; ", "evaluate with the same"));
   }
   const auto& stored = best ? c.best_param() : c.param();
   if (stored.empty()) return absl::FailedPreconditionError(absl::StrCat(where, ": no epoch has been trained"));
@@ -498,8 +497,8 @@ absl::StatusOr<proto::EpochRecord> Trainer::TrainEpoch(int64_t epoch, ProgressRe
 // One IntegerSGD step on batch `b` of the epoch order (augmented when the model asks), counted.
 absl::Status Trainer::TrainBatch(int64_t b, const AugmentOptions& augment, proto::EpochRecord* rec,
                                  std::vector<int64_t>* block_correct) {
-  RETURN_IF_ERROR(ranks_.FillTrainingBatch(train_x_, train_y_, state_.order(), b, augment, *rng_, step_.image,
-                                           step_.target));
+  RETURN_IF_ERROR(
+      ranks_.FillTrainingBatch(train_x_, train_y_, state_.order(), b, augment, *rng_, step_.image, step_.target));
   RETURN_IF_ERROR(train_exec_->Run(/*training=*/true, rng_.get()));
   RETURN_IF_ERROR(rng_->status());
   train_plan_->CommitUpdates();

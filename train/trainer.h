@@ -47,20 +47,20 @@ enum class RngKind {
 
 struct TrainOptions {
   std::string model_path;
-  int64_t epochs = 0;           // 0: the model's train.epochs
-  int64_t seed = -1;            // -1: the model's train.seed
-  int threads = 0;              // 0: one per core
+  int64_t epochs = 0;  // 0: the model's train.epochs
+  int64_t seed = -1;   // -1: the model's train.seed
+  int threads = 0;     // 0: one per core
   Protocol protocol = Protocol::kHonest;
   RngKind rng = RngKind::kDefault;
-  std::string data_dir;         // "": DefaultDatasetDir(dataset)
-  std::string out_dir;          // where checkpoint.pb, metrics.csv, accuracy.svg go ("": none)
-  bool resume = false;          // continue from out_dir/checkpoint.pb
-  bool single_visit = false;    // train CNN FC blocks once per step (not the reference)
+  std::string data_dir;       // "": DefaultDatasetDir(dataset)
+  std::string out_dir;        // where checkpoint.pb, metrics.csv, accuracy.svg go ("": none)
+  bool resume = false;        // continue from out_dir/checkpoint.pb
+  bool single_visit = false;  // train CNN FC blocks once per step (not the reference)
   bool per_sample_augment = false;
-  int64_t val_size = 5000;      // honest protocol
-  int64_t max_batches = 0;      // stop each epoch after this many batches (0: all); for smoke tests
-  FILE* log = stdout;           // progress and epoch lines; null for silence
-  bool interactive = false;     // redraw a progress bar (when log is a terminal)
+  int64_t val_size = 5000;   // honest protocol
+  int64_t max_batches = 0;   // stop each epoch after this many batches (0: all); for smoke tests
+  FILE* log = stdout;        // progress and epoch lines; null for silence
+  bool interactive = false;  // redraw a progress bar (when log is a terminal)
   // Data parallelism (dist/): this process's rank among the run's ranks; null for one process.
   // Rank 0 alone writes out_dir; set `log` to null on the others.
   Communicator* comm = nullptr;
@@ -80,7 +80,7 @@ class Trainer {
   // Loads the model, derives and compiles the training and inference graphs, prepares the data
   // (from `data` when given, else from disk) and initialises or restores the parameters.
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(const TrainOptions& options,
-                                                        std::optional<DatasetSplits> data = std::nullopt);
+                                                         std::optional<DatasetSplits> data = std::nullopt);
   ~Trainer();
 
   // Trains until the epoch budget or early stopping. Writes the checkpoint and logs after every

@@ -47,8 +47,8 @@ inline int32_t ArithmeticShiftRight(int32_t v, int shift) { return v >= 0 ? v >>
 // result lies in [-2^(31-shift), 2^(31-shift) - 1]; for shift = 31 it is -1 (only for z = -2^31)
 // or 0.
 inline int32_t TruncShiftRight(int32_t z, int shift) {
-  const uint32_t low_bits = (uint32_t{1} << shift) - 1u;                       // 2^shift - 1, no overflow at 31
-  const uint32_t sign = static_cast<uint32_t>(ArithmeticShiftRight(z, 31));    // 0 or 0xFFFFFFFF
+  const uint32_t low_bits = (uint32_t{1} << shift) - 1u;                     // 2^shift - 1, no overflow at 31
+  const uint32_t sign = static_cast<uint32_t>(ArithmeticShiftRight(z, 31));  // 0 or 0xFFFFFFFF
   const int32_t bias = static_cast<int32_t>(sign & low_bits);
   return ArithmeticShiftRight(z + bias, shift);
 }

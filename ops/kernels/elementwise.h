@@ -25,16 +25,26 @@ inline void Scale(const int32_t* z, int8_t* s, int64_t n, int64_t divisor) {
 // The mean correction c(alpha_inv) of NITRO-ReLU; 0 for an unsupported slope.
 inline int NitroReluMeanCorrection(int64_t alpha_inv) {
   switch (alpha_inv) {
-    case 3: return 31;
-    case 4: return 36;
-    case 5: return 38;
-    case 7: return 40;
-    case 8: return 42;
-    case 10: return 43;
-    case 15: return 44;
-    case 16: return 44;
-    case 20: return 45;
-    default: return 0;
+    case 3:
+      return 31;
+    case 4:
+      return 36;
+    case 5:
+      return 38;
+    case 7:
+      return 40;
+    case 8:
+      return 42;
+    case 10:
+      return 43;
+    case 15:
+      return 44;
+    case 16:
+      return 44;
+    case 20:
+      return 45;
+    default:
+      return 0;
   }
 }
 
@@ -58,8 +68,8 @@ inline void NitroRelu(const int8_t* s, int8_t* a, int64_t n, int64_t alpha_inv) 
 // upper saturation point except for |da| = 2^31-1 or da = -2^31, exactly as the reference.
 inline int32_t NitroReluGradValue(int32_t d, int s, const TruncDivider& by_alpha) {
   constexpr int64_t kIntMax = 2147483647;
-  if (d == 0 || (s >= 0 && s < 127)) return d;  // g = 1 (or nothing to divide)
-  if (s < 0 && s >= -127) return by_alpha(d);    // g = alpha_inv
+  if (d == 0 || (s >= 0 && s < 127)) return d;        // g = 1 (or nothing to divide)
+  if (s < 0 && s >= -127) return by_alpha(d);         // g = alpha_inv
   return static_cast<int32_t>(TruncDiv(d, kIntMax));  // g = 2^31 - 1
 }
 

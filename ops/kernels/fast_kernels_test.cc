@@ -25,17 +25,17 @@ std::vector<T> Random(std::mt19937_64& gen, int64_t n, int64_t lo, int64_t hi) {
 
 struct Case {
   int64_t B, I, O;
-  int64_t w_lo, w_hi;    // weight range
-  int64_t d_lo, d_hi;    // delta range
+  int64_t w_lo, w_hi;  // weight range
+  int64_t d_lo, d_hi;  // delta range
 };
 
 const Case kCases[] = {
-    {64, 784, 100, -64, 64, -128, 127},              // MLP-1 first layer at init
-    {8, 33, 7, -32768, 32767, -40000, 40000},         // odd sizes, int16-range weights
+    {64, 784, 100, -64, 64, -128, 127},                                // MLP-1 first layer at init
+    {8, 33, 7, -32768, 32767, -40000, 40000},                          // odd sizes, int16-range weights
     {5, 17, 3, -(1 << 30), (1 << 30) - 1, -(1 << 30), (1 << 30) - 1},  // wide values: sums wrap
-    {64, 1024, 10, -20000, 20000, -128, 127},        // a head
-    {3, 1, 1, -5, 5, -5, 5},                         // tiny
-    {64, 100, 50, 30000, 32767, 500000, 1000000},    // all large, same sign: wraps
+    {64, 1024, 10, -20000, 20000, -128, 127},                          // a head
+    {3, 1, 1, -5, 5, -5, 5},                                           // tiny
+    {64, 100, 50, 30000, 32767, 500000, 1000000},                      // all large, same sign: wraps
 };
 
 TEST(FastKernels, LinearForwardMatchesReference) {
@@ -91,8 +91,11 @@ TEST(FastKernels, DeclineOperandsBeyondThirtyBits) {
 TEST(FastKernels, Conv2DIm2colMatchesReference) {
   if (!HasAvx2Kernels()) GTEST_SKIP() << "no AVX2 on this machine";
   std::mt19937_64 gen(4);
-  const ConvDims shapes[] = {{2, 1, 28, 28, 8, 3, 3, 1}, {3, 5, 7, 9, 6, 3, 3, 1}, {70, 4, 2, 2, 5, 3, 3, 1},
-                             {2, 3, 6, 5, 4, 3, 3, 0}, {1, 2, 4, 4, 3, 1, 1, 0}};
+  const ConvDims shapes[] = {{2, 1, 28, 28, 8, 3, 3, 1},
+                             {3, 5, 7, 9, 6, 3, 3, 1},
+                             {70, 4, 2, 2, 5, 3, 3, 1},
+                             {2, 3, 6, 5, 4, 3, 3, 0},
+                             {1, 2, 4, 4, 3, 1, 1, 0}};
   for (const ConvDims& d : shapes) {
     SCOPED_TRACE(testing::Message() << d.B << "x" << d.C << "x" << d.H << "x" << d.W << " F" << d.F);
     for (int64_t wmax : {int64_t{64}, int64_t{32767}, int64_t{(1 << 30) - 1}}) {
@@ -112,8 +115,11 @@ TEST(FastKernels, Conv2DIm2colMatchesReference) {
 
 TEST(FastKernels, Conv2DSparseWeightGradMatchesReference) {
   std::mt19937_64 gen(5);
-  const ConvDims shapes[] = {{2, 1, 28, 28, 8, 3, 3, 1}, {3, 5, 7, 9, 6, 3, 3, 1}, {4, 16, 8, 8, 12, 3, 3, 1},
-                             {2, 3, 6, 5, 4, 3, 3, 0}, {1, 2, 4, 4, 3, 1, 1, 0}};
+  const ConvDims shapes[] = {{2, 1, 28, 28, 8, 3, 3, 1},
+                             {3, 5, 7, 9, 6, 3, 3, 1},
+                             {4, 16, 8, 8, 12, 3, 3, 1},
+                             {2, 3, 6, 5, 4, 3, 3, 0},
+                             {1, 2, 4, 4, 3, 1, 1, 0}};
   for (const ConvDims& d : shapes) {
     SCOPED_TRACE(testing::Message() << d.B << "x" << d.C << "x" << d.H << "x" << d.W << " F" << d.F);
     const int64_t nz = d.B * d.F * d.Ho() * d.Wo();

@@ -59,7 +59,6 @@ void LinearWeightGrad(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I,
   }
 }
 
-
 }  // namespace nitro::kernels
 
 #endif  // NITRO_OPS_KERNELS_LINEAR_H_

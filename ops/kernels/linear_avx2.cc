@@ -141,7 +141,7 @@ bool ForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I,
         for (int k = 0; k < 4 && o + k < O; ++k) z[b * O + o + k] = static_cast<int32_t>(hi[k]);
       }
     }
-  TsanHappensBefore(&tsan_join_token);
+    TsanHappensBefore(&tsan_join_token);
   });
   TsanHappensAfter(&tsan_join_token);
   return true;
@@ -176,64 +176,64 @@ bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, i
   const int passes = fits16 ? 1 : 2;
   TsanHappensBefore(&tsan_fork_token);  // base/tsan.h
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, (O + 1) / 2, 4), [&](const tbb::blocked_range<int64_t>& r) {
-  TsanHappensAfter(&tsan_fork_token);
-  thread_local Scratch<int32_t> pair_buf;
-  int32_t* pairs = pair_buf.Get(Bp / 2 * 2);
-  thread_local Scratch<uint32_t> acc_buf;
-  uint32_t* acc = acc_buf.Get(2 * Ip);
-  for (int64_t o0 = 2 * r.begin(); o0 < 2 * r.end() && o0 < O; o0 += 2) {
-    const int64_t no = (o0 + 1 < O) ? 2 : 1;
-    for (int pass = 0; pass < passes; ++pass) {
-      // pairs[k * (Bp/2) + p] for output o0 + k
-      for (int64_t k = 0; k < 2; ++k) {
-        for (int64_t p = 0; p < Bp / 2; ++p) {
-          int32_t d0 = 0, d1 = 0;
-          if (k < no) {
-            d0 = dz[(2 * p) * O + o0 + k];
-            d1 = (2 * p + 1 < B) ? static_cast<int32_t>(dz[(2 * p + 1) * O + o0 + k]) : 0;
-          }
-          const int16_t h0 = fits16 ? static_cast<int16_t>(d0) : pass == 0 ? Hi15(d0) : Lo15(d0);
-          const int16_t h1 = fits16 ? static_cast<int16_t>(d1) : pass == 0 ? Hi15(d1) : Lo15(d1);
-          pairs[k * (Bp / 2) + p] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(h0)) |
-                                                         (static_cast<uint32_t>(static_cast<uint16_t>(h1)) << 16));
-        }
-      }
-      // Register blocking: 2 outputs × 32 inputs (4 vectors of 8 int32 lanes) per sweep over b.
-      for (int64_t i0 = 0; i0 < Ip; i0 += 32) {
-        const int64_t nv = (Ip - i0) >= 32 ? 4 : (Ip - i0) / 8;
-        __m256i a[2][4];
-        for (auto& row : a) {
-          for (auto& v : row) v = _mm256_setzero_si256();
-        }
-        for (int64_t p = 0; p < Bp / 2; ++p) {
-          const __m256i q0 = _mm256_set1_epi32(pairs[p]);
-          const __m256i q1 = _mm256_set1_epi32(pairs[Bp / 2 + p]);
-          const int16_t* row = xi + p * Ip * 2 + 2 * i0;
-          for (int64_t v = 0; v < nv; ++v) {
-            const __m256i vx = _mm256_load_si256(reinterpret_cast<const __m256i*>(row + 16 * v));
-            a[0][v] = _mm256_add_epi32(a[0][v], _mm256_madd_epi16(q0, vx));
-            a[1][v] = _mm256_add_epi32(a[1][v], _mm256_madd_epi16(q1, vx));
-          }
-        }
+    TsanHappensAfter(&tsan_fork_token);
+    thread_local Scratch<int32_t> pair_buf;
+    int32_t* pairs = pair_buf.Get(Bp / 2 * 2);
+    thread_local Scratch<uint32_t> acc_buf;
+    uint32_t* acc = acc_buf.Get(2 * Ip);
+    for (int64_t o0 = 2 * r.begin(); o0 < 2 * r.end() && o0 < O; o0 += 2) {
+      const int64_t no = (o0 + 1 < O) ? 2 : 1;
+      for (int pass = 0; pass < passes; ++pass) {
+        // pairs[k * (Bp/2) + p] for output o0 + k
         for (int64_t k = 0; k < 2; ++k) {
-          for (int64_t v = 0; v < nv; ++v) {
-            _mm256_store_si256(reinterpret_cast<__m256i*>(acc + k * Ip + i0 + 8 * v), a[k][v]);
+          for (int64_t p = 0; p < Bp / 2; ++p) {
+            int32_t d0 = 0, d1 = 0;
+            if (k < no) {
+              d0 = dz[(2 * p) * O + o0 + k];
+              d1 = (2 * p + 1 < B) ? static_cast<int32_t>(dz[(2 * p + 1) * O + o0 + k]) : 0;
+            }
+            const int16_t h0 = fits16 ? static_cast<int16_t>(d0) : pass == 0 ? Hi15(d0) : Lo15(d0);
+            const int16_t h1 = fits16 ? static_cast<int16_t>(d1) : pass == 0 ? Hi15(d1) : Lo15(d1);
+            pairs[k * (Bp / 2) + p] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(h0)) |
+                                                           (static_cast<uint32_t>(static_cast<uint16_t>(h1)) << 16));
           }
         }
-      }
-      for (int64_t k = 0; k < no; ++k) {
-        uint32_t* go = reinterpret_cast<uint32_t*>(g + (o0 + k) * I);
-        const uint32_t* ak = acc + k * Ip;
-        if (pass == 0) {
-          const uint32_t shift = fits16 ? 0 : 15;
-          for (int64_t i = 0; i < I; ++i) go[i] = ak[i] << shift;
-        } else {
-          for (int64_t i = 0; i < I; ++i) go[i] += ak[i];
+        // Register blocking: 2 outputs × 32 inputs (4 vectors of 8 int32 lanes) per sweep over b.
+        for (int64_t i0 = 0; i0 < Ip; i0 += 32) {
+          const int64_t nv = (Ip - i0) >= 32 ? 4 : (Ip - i0) / 8;
+          __m256i a[2][4];
+          for (auto& row : a) {
+            for (auto& v : row) v = _mm256_setzero_si256();
+          }
+          for (int64_t p = 0; p < Bp / 2; ++p) {
+            const __m256i q0 = _mm256_set1_epi32(pairs[p]);
+            const __m256i q1 = _mm256_set1_epi32(pairs[Bp / 2 + p]);
+            const int16_t* row = xi + p * Ip * 2 + 2 * i0;
+            for (int64_t v = 0; v < nv; ++v) {
+              const __m256i vx = _mm256_load_si256(reinterpret_cast<const __m256i*>(row + 16 * v));
+              a[0][v] = _mm256_add_epi32(a[0][v], _mm256_madd_epi16(q0, vx));
+              a[1][v] = _mm256_add_epi32(a[1][v], _mm256_madd_epi16(q1, vx));
+            }
+          }
+          for (int64_t k = 0; k < 2; ++k) {
+            for (int64_t v = 0; v < nv; ++v) {
+              _mm256_store_si256(reinterpret_cast<__m256i*>(acc + k * Ip + i0 + 8 * v), a[k][v]);
+            }
+          }
+        }
+        for (int64_t k = 0; k < no; ++k) {
+          uint32_t* go = reinterpret_cast<uint32_t*>(g + (o0 + k) * I);
+          const uint32_t* ak = acc + k * Ip;
+          if (pass == 0) {
+            const uint32_t shift = fits16 ? 0 : 15;
+            for (int64_t i = 0; i < I; ++i) go[i] = ak[i] << shift;
+          } else {
+            for (int64_t i = 0; i < I; ++i) go[i] += ak[i];
+          }
         }
       }
     }
-  }
-  TsanHappensBefore(&tsan_join_token);
+    TsanHappensBefore(&tsan_join_token);
   });
   TsanHappensAfter(&tsan_join_token);
   return true;

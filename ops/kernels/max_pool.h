@@ -66,9 +66,8 @@ template <typename X>
 void MaxPoolForward(const X* x, X* y, const PoolDims& d) {
   NITRO_DCHECK(y != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
-  ForEachPoolWindow(x, d, [&](int64_t p, int64_t i, int64_t j, X best, int64_t, int64_t) {
-    y[(p * Ho + i) * Wo + j] = best;
-  });
+  ForEachPoolWindow(
+      x, d, [&](int64_t p, int64_t i, int64_t j, X best, int64_t, int64_t) { y[(p * Ho + i) * Wo + j] = best; });
 }
 
 // dx (int32, shape of x) gets dy at each window's argmax; everything else is 0.
