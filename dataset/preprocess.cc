@@ -14,6 +14,16 @@
 #include "random/random_ops.h"
 
 namespace nitro {
+
+PreprocessOptions PreprocessOptionsFor(const proto::Train& tc, int64_t num_classes) {
+  PreprocessOptions po;
+  if (tc.norm_stat_samples() > 0) po.stats_samples = tc.norm_stat_samples();
+  if (tc.norm_scale() > 0) po.scale = tc.norm_scale();
+  if (tc.one_hot_value() > 0) po.one_hot_value = tc.one_hot_value();
+  po.num_classes = num_classes;
+  return po;
+}
+
 namespace {
 
 using Lut = std::array<int8_t, 256>;

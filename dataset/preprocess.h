@@ -10,6 +10,7 @@
 #include "dataset/datasets.h"
 #include "graph/random_source.h"
 #include "graph/tensor.h"
+#include "proto/nitro.pb.h"
 
 namespace nitro {
 
@@ -22,6 +23,10 @@ struct PreprocessOptions {
   int64_t one_hot_value = 32;
   int64_t num_classes = 10;
 };
+
+// A model's train.* preprocessing settings (norm_stat_samples, norm_scale, one_hot_value) over
+// PreprocessOptions' defaults, 0 meaning the default; `num_classes` from the TARGETS input.
+PreprocessOptions PreprocessOptionsFor(const proto::Train& train, int64_t num_classes);
 
 struct PreprocessedData {
   // Training set in loaded (shuffled) order: row i is raw training row source_index[i].

@@ -9,18 +9,14 @@
 namespace nitro::deploy {
 
 PreprocessOptions PreprocessOptionsOf(const Graph& model) {
-  const proto::Train& tc = model.model().train();
-  PreprocessOptions po;
-  if (tc.norm_stat_samples() > 0) po.stats_samples = tc.norm_stat_samples();
-  if (tc.norm_scale() > 0) po.scale = tc.norm_scale();
-  if (tc.one_hot_value() > 0) po.one_hot_value = tc.one_hot_value();
+  int64_t num_classes = 0;
   for (const auto& in : model.model().input()) {
     if (in.role() == proto::TARGETS && !in.shape().empty()) {
-      po.num_classes = in.shape(in.shape_size() - 1);
+      num_classes = in.shape(in.shape_size() - 1);
       break;
     }
   }
-  return po;
+  return PreprocessOptionsFor(model.model().train(), num_classes);
 }
 
 absl::StatusOr<DatasetSplits> LoadModelDataset(const Graph& model, const std::string& dir) {

@@ -45,16 +45,6 @@ absl::StatusOr<std::string> ReadModelText(const std::string& path) {
   return ss.str();
 }
 
-// The model's train.* preprocessing settings over PreprocessOptions' defaults (0: the default).
-PreprocessOptions PreprocessOptionsFor(const proto::Train& tc, int64_t num_classes) {
-  PreprocessOptions po;
-  if (tc.norm_stat_samples() > 0) po.stats_samples = tc.norm_stat_samples();
-  if (tc.norm_scale() > 0) po.scale = tc.norm_scale();
-  if (tc.one_hot_value() > 0) po.one_hot_value = tc.one_hot_value();
-  po.num_classes = num_classes;
-  return po;
-}
-
 AugmentOptions AugmentOptionsFor(const proto::Train& tc, bool per_sample_flag) {
   AugmentOptions aug;
   aug.crop = tc.augment().crop_size() > 0;
