@@ -39,6 +39,7 @@ struct BenchFlags {
   int64_t batch = 0;  // 0: the model's own
   bool profile = false;
   bool unfused = false;
+  bool separate_buffers = false;
 };
 
 void DeclareFlags(cli::FlagSet& flags, BenchFlags& f) {
@@ -48,6 +49,8 @@ void DeclareFlags(cli::FlagSet& flags, BenchFlags& f) {
   flags.Int64("batch", &f.batch, "batch size").DefaultText("the model's own");
   flags.Bool("profile", &f.profile, "also time every node serially, three steps, and print ms/step and GMAC/s per op");
   flags.Bool("unfused", &f.unfused, "time the unfused training graph (the trainer fuses conv blocks)");
+  flags.Bool("separate-buffers", &f.separate_buffers,
+             "one buffer per value, no memory plan (the trainer shares buffers: runtime/memory_plan.h)");
 }
 
 int64_t NowNs() {
@@ -152,7 +155,7 @@ absl::Status PrintProfile(const Graph& g, Plan& p, DefaultRandom& rng) {
   };
   std::map<std::string, Acc> by_op;
   for (int64_t s = 0; s < kSteps; ++s) {
-    for (int i = 0; i < p.num_nodes(); ++i) {
+    for (int i : p.order()) {
       const int64_t a = NowNs(), c = CpuNs();
       absl::Status st = p.RunNode(i, true, &rng);
       const int64_t dt = NowNs() - a, dc = CpuNs() - c;
@@ -184,7 +187,9 @@ int Main(int argc, char** argv) {
   auto compiled = Compile(f);
   if (!compiled.ok()) return flags.Fail(compiled.status());
   const Graph& g = *compiled->train;
-  auto plan = Plan::Create(&g);
+  PlanOptions plan_options;
+  plan_options.share_buffers = !f.separate_buffers;
+  auto plan = Plan::Create(&g, plan_options);
   if (!plan.ok()) return flags.Fail(plan.status());
   Plan& p = **plan;
   DefaultRandom rng(1);

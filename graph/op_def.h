@@ -194,6 +194,14 @@ class OpDef {
     return *this;
   }
 
+  // Output 0 may be written into the buffer of input 0: the kernel is element-wise over them,
+  // reading element i of input 0 only before it writes element i of output 0 (same dtype and
+  // shape). The memory plan uses it to update a parameter in place.
+  OpDef& UpdatesInPlace() {
+    updates_in_place_ = true;
+    return *this;
+  }
+
   const std::string& name() const { return name_; }
   const std::string& doc() const { return doc_; }
   const std::vector<ArgSpec>& inputs() const { return inputs_; }
@@ -206,6 +214,7 @@ class OpDef {
   bool no_gradient() const { return no_gradient_; }
   bool is_loss() const { return is_loss_; }
   bool stochastic() const { return stochastic_; }
+  bool updates_in_place() const { return updates_in_place_; }
 
  private:
   std::string name_;
@@ -220,6 +229,7 @@ class OpDef {
   bool no_gradient_ = false;
   bool is_loss_ = false;
   bool stochastic_ = false;
+  bool updates_in_place_ = false;
 };
 
 // Attribute builders, for gradient rules and tests.

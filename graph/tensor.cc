@@ -36,8 +36,9 @@ bool Tensor::AllocateBuffer() {
   // that raw() is never null for a constructed tensor. bytes() <= 2^43: the rounding cannot wrap.
   const size_t rounded =
       std::max<size_t>(kAlignment, (static_cast<size_t>(bytes()) + kAlignment - 1) / kAlignment * kAlignment);
-  buf_.reset(static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded)));
-  if (!buf_) return false;
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded));
+  if (!p) return false;
+  buf_.reset(p, [](uint8_t* q) { std::free(q); });
   std::memset(buf_.get(), 0, rounded);
   return true;
 }
@@ -51,6 +52,20 @@ absl::StatusOr<Tensor> Tensor::Allocate(DType dtype, Shape shape) {
     return absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", WithThousands(*bytes), " bytes for an ",
                                                      DTypeName(dtype), " ", ShapeString(t.shape_), " tensor"));
   }
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::SharedView(Tensor& storage, DType dtype, Shape shape) {
+  auto bytes = ByteSize(dtype, shape);
+  if (!bytes.ok()) return bytes.status();
+  if (storage.empty() || *bytes > storage.bytes()) {
+    return absl::InvalidArgumentError(absl::StrCat("a view of ", WithThousands(*bytes), " bytes (", DTypeName(dtype),
+                                                   " ", ShapeString(shape), ") does not fit in a buffer of ",
+                                                   WithThousands(storage.bytes()), " bytes"));
+  }
+  const int64_t size = NumElements(shape);
+  Tensor t(dtype, std::move(shape), size);
+  t.buf_ = storage.buf_;
   return t;
 }
 

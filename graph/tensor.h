@@ -1,4 +1,5 @@
-// A dense, row-major integer tensor owning 64-byte-aligned storage.
+// A dense, row-major integer tensor on 64-byte-aligned storage, its own or (SharedView) another
+// tensor's.
 #ifndef NITRO_GRAPH_TENSOR_H_
 #define NITRO_GRAPH_TENSOR_H_
 
@@ -32,7 +33,13 @@ class Tensor {
   // Bytes of a tensor of this type and shape; OutOfRange as for Allocate. At most 2^43: 2^40
   // elements of at most 8 bytes, so sums of a few million of them cannot overflow int64 either.
   static absl::StatusOr<int64_t> ByteSize(DType dtype, const Shape& shape);
-  // Copies allocate like the constructor (and abort if that fails).
+  // A tensor of `dtype` and `shape` on the first bytes of `storage`'s buffer, which it keeps
+  // alive: writes through either are seen by both. For a memory plan that lets values whose
+  // lifetimes do not overlap take turns in one buffer. InvalidArgument if the type needs more
+  // bytes than `storage` holds (or OutOfRange for a shape Allocate would refuse).
+  static absl::StatusOr<Tensor> SharedView(Tensor& storage, DType dtype, Shape shape);
+  // Copies allocate like the constructor (and abort if that fails): a copy of a view owns its
+  // buffer.
   Tensor(const Tensor& other);
   Tensor& operator=(const Tensor& other);
   Tensor(Tensor&&) = default;
@@ -85,9 +92,6 @@ class Tensor {
   }
 
  private:
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
   // The dtype and shape of a tensor, with no buffer yet; `size` elements, already checked.
   Tensor(DType dtype, Shape shape, int64_t size) : dtype_(dtype), shape_(std::move(shape)), size_(size) {}
   // Allocates and zero-fills the buffer of bytes(); false if the allocation fails.
@@ -96,7 +100,7 @@ class Tensor {
   DType dtype_ = proto::DTYPE_UNSPECIFIED;
   Shape shape_;
   int64_t size_ = 0;
-  std::unique_ptr<uint8_t, Free> buf_;
+  std::shared_ptr<uint8_t> buf_;  // shared only by SharedView
 };
 
 }  // namespace nitro

@@ -55,6 +55,39 @@ TEST(Tensor, SetWrapsToTheDtypeAndCopiesAreDeep) {
   EXPECT_EQ(t.Get(0), 127);
 }
 
+TEST(Tensor, SharedViewsWriteThroughOneBufferThatOutlivesTheStorage) {
+  Tensor view16, view8;
+  {
+    Tensor storage(kInt32, {4});  // 16 bytes
+    auto a = Tensor::SharedView(storage, kInt16, {2, 4});
+    ASSERT_TRUE(a.ok()) << a.status();
+    auto b = Tensor::SharedView(storage, kInt8, {3});
+    ASSERT_TRUE(b.ok()) << b.status();
+    view16 = *std::move(a);
+    view8 = *std::move(b);
+    EXPECT_EQ(view16.raw(), storage.raw());
+    EXPECT_EQ(view16.shape(), (Shape{2, 4}));
+    EXPECT_EQ(view8.size(), 3);
+  }
+  view16.Set(0, 0x0102);  // little-endian: byte 0 is 0x02, byte 1 is 0x01
+  EXPECT_EQ(view8.Get(0), 2);
+  EXPECT_EQ(view8.Get(1), 1);
+  Tensor copy = view8;  // a copy of a view owns its buffer
+  EXPECT_NE(copy.raw(), view8.raw());
+  EXPECT_TRUE(copy.Equals(view8));
+}
+
+TEST(Tensor, SharedViewLargerThanItsStorageIsInvalidArgument) {
+  Tensor storage(kInt8, {10});
+  auto v = Tensor::SharedView(storage, kInt32, {3});
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(v.status().message(), "a view of 12 bytes (int32 [3]) does not fit in a buffer of 10 bytes");
+  Tensor none;
+  EXPECT_EQ(Tensor::SharedView(none, kInt8, {1}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Tensor::SharedView(storage, kInt8, {-1}).status().code(), absl::StatusCode::kOutOfRange);
+}
+
 TEST(Tensor, ByteSizeIsCheckedAndExact) {
   EXPECT_EQ(Tensor::ByteSize(kInt8, {3, 5}).value(), 15);
   EXPECT_EQ(Tensor::ByteSize(kInt64, {kTwoTo40}).value(), int64_t{1} << 43);

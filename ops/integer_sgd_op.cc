@@ -17,7 +17,8 @@ absl::Status SgdShape(ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
-// The divisor lr_inv·amp is 64-bit (it passes 2^31 after eight ×3 reductions, spec §4.4). Each
+// Element-wise: out[i] depends only on w[i] and g[i], read before out[i] is written, so out may be
+// w's own buffer (UpdatesInPlace). The divisor lr_inv·amp is 64-bit (it passes 2^31 after eight ×3 reductions, spec §4.4). Each
 // term truncates toward zero; the sum and the subtraction wrap like the reference's int32.
 absl::Status SgdKernel(KernelContext& ctx) {
   const Tensor& w = ctx.input(0);
@@ -60,6 +61,7 @@ NITRO_REGISTER_OP(OpDef("IntegerSGD")
                       .Attr("decay_inv", int64_t{0})
                       .SetShapeFn(SgdShape)
                       .SetKernel(SgdKernel)
+                      .UpdatesInPlace()
                       .NoGradient());
 
 }  // namespace

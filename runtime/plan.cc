@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/numbers.h"
 #include "graph/status_macros.h"
+#include "runtime/memory_plan.h"
 
 namespace nitro {
 
@@ -17,40 +18,61 @@ std::string ValueWhere(const Graph& graph, const ValueInfo& v) {
   return absl::StrCat(where, ": value '", v.name, "'");
 }
 
+// ResourceExhausted for a buffer of `bytes` that could not be allocated, naming the value (the
+// first one, for a shared buffer) and what the plan needs in all.
+absl::Status OutOfMemory(const Graph& graph, const ValueInfo& v, int64_t bytes, int64_t held, int64_t needed) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      ValueWhere(graph, v), " (", DTypeName(v.type.dtype), " ", ShapeString(v.type.shape), ") needs ",
+      WithThousands(bytes), " bytes and the allocation failed; the plan holds ", WithThousands(held),
+      " bytes so far and needs ", WithThousands(needed), " in all: lower the batch size (now ", graph.batch_size(),
+      ") or the sizes of the model's layers"));
+}
+
 }  // namespace
 
-absl::Status Plan::AllocateBuffers() {
+absl::Status Plan::AllocateBuffers(const PlanOptions& options) {
   // Graph values have validated shapes (at most 2^40 elements each), so ByteSize cannot fail and
   // the sums of a graph's few thousand values cannot overflow int64.
-  int64_t needed = 0;
-  for (const auto& name : graph_->value_names()) {
-    const ValueInfo& v = graph_->value(name);
-    needed += Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0);
-  }
-  int64_t held = 0;
-  for (const auto& name : graph_->value_names()) {
-    const ValueInfo& v = graph_->value(name);
-    auto t = Tensor::Allocate(v.type.dtype, v.type.shape);
+  const auto& names = graph_->value_names();
+  MemoryPlan memory = options.share_buffers ? PlanMemory(*graph_, options.keep) : SeparateBuffers(*graph_);
+  const int64_t needed = memory.total_bytes();
+  std::vector<Tensor> slots(memory.slot_bytes.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const ValueInfo& v = graph_->value(names[i]);
+    const int s = memory.slot[i];
+    if (s >= 0 && slots[s].empty()) {
+      auto t = Tensor::Allocate(kInt8, {memory.slot_bytes[s]});
+      if (!t.ok()) return OutOfMemory(*graph_, v, memory.slot_bytes[s], buffer_bytes_, needed);
+      buffer_bytes_ += t->bytes();
+      slots[s] = *std::move(t);
+    }
+    absl::StatusOr<Tensor> t;
+    if (memory.in_place_of[i] >= 0) {  // the parameter precedes its updates in value order
+      t = Tensor::SharedView(*buffers_.at(names[memory.in_place_of[i]]), v.type.dtype, v.type.shape);
+    } else if (s >= 0) {
+      t = Tensor::SharedView(slots[s], v.type.dtype, v.type.shape);
+    } else {
+      t = Tensor::Allocate(v.type.dtype, v.type.shape);
+    }
     if (!t.ok() && t.status().code() == absl::StatusCode::kResourceExhausted) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(ValueWhere(*graph_, v), " (", DTypeName(v.type.dtype), " ", ShapeString(v.type.shape),
-                       ") needs ", WithThousands(Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0)),
-                       " bytes and the allocation failed; the plan holds ", WithThousands(held),
-                       " bytes so far and needs ", WithThousands(needed), " in all: lower the batch size (now ",
-                       graph_->batch_size(), ") or the sizes of the model's layers"));
+      return OutOfMemory(*graph_, v, Tensor::ByteSize(v.type.dtype, v.type.shape).value_or(0), buffer_bytes_,
+                         needed);
     }
     if (!t.ok())
       return absl::Status(t.status().code(), absl::StrCat(ValueWhere(*graph_, v), ": ", t.status().message()));
-    held += t->bytes();
-    buffers_[name] = std::make_unique<Tensor>(*std::move(t));
+    if (s >= 0) shared_.insert(names[i]);
+    if (s < 0 && memory.in_place_of[i] < 0) buffer_bytes_ += t->bytes();
+    buffers_[names[i]] = std::make_unique<Tensor>(*std::move(t));
   }
+  order_ = std::move(memory.order);
+  extra_deps_ = std::move(memory.extra_deps);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(const Graph* graph) {
+absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(const Graph* graph, const PlanOptions& options) {
   auto plan = std::unique_ptr<Plan>(new Plan());
   plan->graph_ = graph;
-  RETURN_IF_ERROR(plan->AllocateBuffers());
+  RETURN_IF_ERROR(plan->AllocateBuffers(options));
   const auto& nodes = graph->nodes();
   plan->bound_.resize(nodes.size());
   plan->deps_.resize(nodes.size());
@@ -62,6 +84,7 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(const Graph* graph) {
     }
     for (const auto& out : nodes[i].out()) plan->bound_[i].outputs.push_back(plan->buffers_.at(out).get());
     auto& d = plan->deps_[i];
+    d.insert(d.end(), plan->extra_deps_[i].begin(), plan->extra_deps_[i].end());
     std::sort(d.begin(), d.end());
     d.erase(std::unique(d.begin(), d.end()), d.end());
   }
@@ -80,12 +103,12 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Create(const Graph* graph) {
 
 Tensor* Plan::Find(absl::string_view value) {
   auto it = buffers_.find(value);
-  return it == buffers_.end() ? nullptr : it->second.get();
+  return it == buffers_.end() || shared_.contains(value) ? nullptr : it->second.get();
 }
 
 const Tensor* Plan::Find(absl::string_view value) const {
   auto it = buffers_.find(value);
-  return it == buffers_.end() ? nullptr : it->second.get();
+  return it == buffers_.end() || shared_.contains(value) ? nullptr : it->second.get();
 }
 
 absl::Status Plan::Set(absl::string_view value, const Tensor& t) {
@@ -108,13 +131,9 @@ absl::Status Plan::RunNode(int i, bool training, RandomSource* rng) {
 }
 
 void Plan::CommitUpdates() {
-  for (auto& [param, value] : updates_) std::memcpy(param->raw(), value->raw(), value->bytes());
-}
-
-int64_t Plan::buffer_bytes() const {
-  int64_t total = 0;
-  for (const auto& [name, t] : buffers_) total += t->bytes();
-  return total;
+  for (auto& [param, value] : updates_) {
+    if (param->raw() != value->raw()) std::memcpy(param->raw(), value->raw(), value->bytes());
+  }
 }
 
 }  // namespace nitro

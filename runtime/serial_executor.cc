@@ -5,7 +5,7 @@
 namespace nitro {
 
 absl::Status RunSerial(Plan& plan, bool training, RandomSource* rng) {
-  for (int i = 0; i < plan.num_nodes(); ++i) RETURN_IF_ERROR(plan.RunNode(i, training, rng));
+  for (int i : plan.order()) RETURN_IF_ERROR(plan.RunNode(i, training, rng));
   return absl::OkStatus();
 }
 

@@ -1,4 +1,4 @@
-// The serial executor: runs a plan's nodes one after another in topological order. It is the
+// The serial executor: runs a plan's nodes one after another in Plan::order(). It is the
 // reference the parallel runtime must match bit for bit.
 #ifndef NITRO_RUNTIME_SERIAL_EXECUTOR_H_
 #define NITRO_RUNTIME_SERIAL_EXECUTOR_H_

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -193,6 +195,37 @@ TEST(CliTest, ShowAndDeriveAModel) {
   EXPECT_NE(text.out, r.out);
   const Result single = Nitro({"derive", "--single-visit", "--format=pbtxt", "models/mlp1_mnist.pbtxt"});
   EXPECT_EQ(single.code, 0) << single.err;
+}
+
+// The bytes of the `nitro show` memory row starting with `label` (-1 if there is none).
+int64_t MemoryRow(const std::string& out, const std::string& label) {
+  const size_t at = out.find("\n  " + label);
+  if (at == std::string::npos) return -1;
+  std::string digits;
+  for (size_t i = at + 3 + label.size(); i < out.size() && out[i] != 'b'; ++i) {
+    if (absl::ascii_isdigit(out[i])) digits.push_back(out[i]);
+  }
+  int64_t v = -1;
+  return absl::SimpleAtoi(digits, &v) ? v : -1;
+}
+
+// `nitro show` ends with the buffers training allocates at a batch size; the rows add up, the
+// parameters are updated in place, and a larger batch needs more activation memory.
+TEST(CliTest, ShowPrintsTheTrainingMemory) {
+  const Result r = Nitro({"show", "models/vgg8b_cifar10.pbtxt"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("training memory at batch 64 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(parameters updated in place)"), std::string::npos) << r.out;
+  const int64_t params = MemoryRow(r.out, "parameters and inputs");
+  const int64_t activations = MemoryRow(r.out, "activations and gradients");
+  const int64_t outputs = MemoryRow(r.out, "outputs and updated values");
+  EXPECT_GT(params, 9149824 * 4) << r.out;  // 9,149,824 int32 parameters, and the inputs
+  EXPECT_GT(activations, 0);
+  EXPECT_EQ(MemoryRow(r.out, "training graph in all"), params + activations + outputs) << r.out;
+  const Result big = Nitro({"show", "--batch=128", "models/vgg8b_cifar10.pbtxt"});
+  ASSERT_EQ(big.code, 0) << big.err;
+  EXPECT_NE(big.out.find("training memory at batch 128 "), std::string::npos);
+  EXPECT_GT(MemoryRow(big.out, "activations and gradients"), activations);
 }
 
 // `nitro show --expanded` prints a short-form model written out in full: the output is a model file

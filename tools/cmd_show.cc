@@ -4,9 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/numbers.h"
 #include "graph/loader.h"
 #include "graph/model_printer.h"
+#include "passes/compile.h"
 #include "passes/model_summary.h"
+#include "runtime/memory_plan.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 
@@ -18,18 +23,48 @@ constexpr char kShowDescription[] =
     "output shape and dtype, the parameters it consumes and its forward multiply-accumulates per sample. Nodes "
     "that the model's `output` does not depend on are marked `head` (training only: local classifiers and "
     "losses); the rest are `forward`. Totals: parameters (each counted once), inference MACs, training-only "
-    "MACs and activation bytes per sample. With --expanded it prints instead the model fully resolved, as explicit "
+    "MACs and activation bytes per sample. Then the memory of training at --batch: the buffers of the derived training "
+    "graph (parameters, the updated values, activations and gradients, which take turns in shared buffers where "
+    "their lifetimes cannot overlap) and of the inference graph. With --expanded it prints instead the model fully resolved, as explicit "
     ".pbtxt: function calls expanded, weight shapes, Scale divisors and head pooling derived (what a short-form file "
     "means; the output loads to the same graph). Warnings (e.g. a divisor that saturates) go to stderr.";
+
+// The buffers `nitro train` allocates for `model` at `batch` (the training and inference plans).
+absl::StatusOr<std::string> FormatTrainingMemory(const std::string& path, int64_t batch) {
+  auto model = LoadGraph(path, batch);
+  if (!model.ok()) return model.status();
+  auto compiled = CompileTrainingGraph(*model);
+  if (!compiled.ok()) return compiled.status();
+  const MemoryPlan train = PlanMemory(*compiled->train, {});
+  const MemoryPlan infer = PlanMemory(*compiled->inference, {});
+  int64_t slots = 0;
+  for (int64_t b : train.slot_bytes) slots += b;
+  auto row = [](const char* what, int64_t bytes, const std::string& note) {
+    return absl::StrFormat("  %-28s %15s bytes%s\n", what, WithThousands(bytes), note);
+  };
+  std::string out = absl::StrCat("\ntraining memory at batch ", model->batch_size(),
+                                 " (the buffers nitro train allocates, runtime/memory_plan.h):\n");
+  absl::StrAppend(&out, row("parameters and inputs", train.input_param_bytes,
+                            train.in_place_bytes > 0 ? " (parameters updated in place)" : ""));
+  absl::StrAppend(&out, row("activations and gradients", slots,
+                            absl::StrCat(" in ", train.slot_bytes.size(), " shared buffers (",
+                                         WithThousands(train.shared_value_bytes), " if each had its own)")));
+  absl::StrAppend(&out, row("outputs and updated values", train.own_bytes - train.input_param_bytes, ""));
+  absl::StrAppend(&out, row("training graph in all", train.total_bytes(), ""));
+  absl::StrAppend(&out, row("inference graph", infer.total_bytes(), " (evaluation, beside the training graph)"));
+  return out;
+}
 
 }  // namespace
 
 int RunShow(const std::vector<std::string>& args) {
   std::string path;
   bool expanded = false;
+  int64_t batch = 0;
   FlagSet flags("nitro show", kShowDescription);
   flags.Positional("MODEL.pbtxt", &path, "the model to validate and summarise");
   flags.Bool("expanded", &expanded, "print the fully resolved model as explicit .pbtxt instead of the summary");
+  flags.Int64("batch", &batch, "batch size of the training-memory figures (default: the model's train.batch_size, or 64)");
   if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;
 
   std::vector<std::string> warnings;
@@ -47,6 +82,14 @@ int RunShow(const std::vector<std::string>& args) {
   auto summary = SummarizeModel(*graph);
   if (!summary.ok()) return flags.Fail(summary.status());
   std::fputs(FormatSummary(*summary).c_str(), stdout);
+  if (batch <= 0) batch = graph->model().train().batch_size() > 0 ? graph->model().train().batch_size() : 64;
+  // A model that validates but cannot be trained as it is (no blocks, say) still gets its summary.
+  auto memory = FormatTrainingMemory(path, batch);
+  std::fputs(memory.ok() ? memory->c_str()
+                         : absl::StrCat("\ntraining memory: none, the training graph cannot be derived: ",
+                                        memory.status().message(), "\n")
+                               .c_str(),
+              stdout);
   return 0;
 }
 

@@ -170,8 +170,17 @@ absl::Status Trainer::CompileModel() {
   ASSIGN_OR_RETURN(CompiledGraphs compiled, CompileTrainingGraph(*model_, co));
   ASSIGN_OR_RETURN(train_graph_, ranks_.Shard(std::move(compiled.train)));
   infer_graph_ = std::move(compiled.inference);
-  ASSIGN_OR_RETURN(train_plan_, Plan::Create(train_graph_.get()));
-  ASSIGN_OR_RETURN(infer_plan_, Plan::Create(infer_graph_.get()));
+  ASSIGN_OR_RETURN(bindings_, BindTrainingValues(*model_, options_.model_path));
+  // Buffers shared by liveness and parameters updated in place (runtime/memory_plan.h); the values
+  // the steps read after a run stay observable.
+  PlanOptions train_options;
+  train_options.share_buffers = true;
+  train_options.keep = {bindings_.train_correct, bindings_.train_loss};
+  train_options.keep.insert(bindings_.block_correct.begin(), bindings_.block_correct.end());
+  ASSIGN_OR_RETURN(train_plan_, Plan::Create(train_graph_.get(), train_options));
+  PlanOptions infer_options;
+  infer_options.share_buffers = true;
+  ASSIGN_OR_RETURN(infer_plan_, Plan::Create(infer_graph_.get(), infer_options));
   const int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
   train_exec_ = std::make_unique<FlowExecutor>(train_plan_.get(), threads);
   infer_exec_ = std::make_unique<FlowExecutor>(infer_plan_.get(), threads);
@@ -180,7 +189,6 @@ absl::Status Trainer::CompileModel() {
 
 // The graph values the steps use, and their tensors in the training plan.
 absl::Status Trainer::BindValues() {
-  ASSIGN_OR_RETURN(bindings_, BindTrainingValues(*model_, options_.model_path));
   step_.image = train_plan_->Find(bindings_.image_input);
   step_.target = train_plan_->Find(bindings_.target_input);
   step_.lr_inv = train_plan_->Find(kLrInvInput);
