@@ -31,6 +31,7 @@
 #include "proto/checkpoint.pb.h"
 #include "tests/synthetic_data.h"
 #include "train/checkpoint.h"
+#include "train/interrupt.h"
 #include "train/trainer.h"
 
 namespace nitro {
@@ -38,6 +39,7 @@ namespace {
 
 constexpr char kModel[] = "tests/resume_mlp.pbtxt";
 constexpr char kChildFlag[] = "--resume_test_child";
+constexpr char kSignalChildFlag[] = "--resume_test_signal_child";
 constexpr int64_t kKillAfterEpochs = 2;
 
 struct RunConfig {
@@ -461,6 +463,96 @@ INSTANTIATE_TEST_SUITE_P(RngAndProtocol, RunInterruptTest,
                                            RunConfig{RngKind::kDefault, Protocol::kHonest}),
                          [](const ::testing::TestParamInfo<RunConfig>& i) { return ConfigName(i.param); });
 
+// The real signal path: a child process with nitro's SIGINT/SIGTERM handlers installed trains;
+// at its 5th poll it tells the parent over a pipe and waits, the parent sends it a real signal, and
+// the child finishes the step, writes the checkpoint and exits. The handler's notice is on its
+// stderr, the checkpoint holds the position after batch 5, and the run resumed from it ends equal
+// to an uninterrupted one.
+class RealSignalTest : public RunInterruptTest {};
+
+TEST_P(RealSignalTest, SignalDuringAnEpochCheckpointsAndResumesBitIdentically) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    const std::string dir = NewTempDir(absl::StrCat(ConfigName(GetParam()), "_signal", sig));
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    const std::string err_path = dir + "/child.stderr";
+    std::vector<std::string> args = {"resume_test", kSignalChildFlag, RngKindName(GetParam().rng),
+                                     ProtocolName(GetParam().protocol), dir, std::to_string(ready[1])};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(ready[0]);
+      FILE* err = std::fopen(err_path.c_str(), "w");
+      if (err == nullptr || dup2(fileno(err), STDERR_FILENO) < 0) _exit(126);
+      execv("/proc/self/exe", argv.data());
+      _exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    close(ready[1]);
+    char byte = 0;
+    ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the child ended before its 5th poll";
+    close(ready[0]);
+    ASSERT_EQ(kill(pid, sig), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 128 + sig) << ReadBytes(err_path);
+    EXPECT_NE(ReadBytes(err_path).find("nitro: interrupted; finishing the current step and writing a checkpoint"),
+              std::string::npos)
+        << ReadBytes(err_path);
+    auto stored = ReadCheckpoint(CheckpointPath(dir));
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_EQ(stored->epochs_done(), 0);
+    EXPECT_EQ(stored->batches_done(), 5);
+
+    auto resumed = RunUntil(dir, /*fresh=*/false, 1000);
+    ASSERT_NE(resumed, nullptr);
+    EXPECT_FALSE(resumed->interrupted());
+    auto whole = Uninterrupted();
+    ASSERT_NE(whole, nullptr);
+    ExpectSameRun(*whole, *resumed);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(RngAndProtocol, RealSignalTest,
+                         ::testing::Values(RunConfig{RngKind::kNumpy, Protocol::kPaper}),
+                         [](const ::testing::TestParamInfo<RunConfig>& i) { return ConfigName(i.param); });
+
+// The signal child: RealSignalTest's run with the real handlers. At the 5th poll it writes one
+// byte to the pipe `argv[5]` and waits (10 s at most) for the parent's signal; it exits with
+// 128 + the signal when the trainer stopped for it, as `nitro train` does.
+int SignalChildMain(int argc, char** argv) {
+  if (argc != 6) return 2;
+  RunConfig c{std::strcmp(argv[2], "numpy") == 0 ? RngKind::kNumpy : RngKind::kDefault,
+              std::strcmp(argv[3], "paper") == 0 ? Protocol::kPaper : Protocol::kHonest};
+  const int ready = std::atoi(argv[5]);
+  InstallInterruptHandlers();
+  TrainOptions o = Options(c, argv[4]);
+  o.epochs = 3;
+  auto polls = std::make_shared<int>(0);
+  o.stop_requested = [polls, ready] {
+    if (++*polls == 5) {
+      const char byte = 1;
+      if (write(ready, &byte, 1) != 1) return true;
+      close(ready);
+      for (int waited = 0; waited < 10000 && !InterruptRequested(); ++waited) usleep(1000);
+    }
+    return InterruptRequested();
+  };
+  SyntheticOptions d = DataOptions();
+  d.n_train = 600;  // RunInterruptTest's paper-protocol data
+  auto t = Trainer::Create(o, MakeSyntheticData(d));
+  absl::Status s = t.ok() ? (*t)->Run() : t.status();
+  if (!s.ok()) {
+    std::fprintf(stderr, "resume_test signal child: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  return (*t)->interrupted() ? 128 + InterruptSignal() : 0;
+}
+
 // The child process: trains a run from scratch (until it is killed).
 int ChildMain(int argc, char** argv) {
   if (argc != 5) return 2;
@@ -480,6 +572,7 @@ int ChildMain(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], nitro::kChildFlag) == 0) return nitro::ChildMain(argc, argv);
+  if (argc > 1 && std::strcmp(argv[1], nitro::kSignalChildFlag) == 0) return nitro::SignalChildMain(argc, argv);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
