@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@
 #include "random/default_random.h"
 #include "runtime/flow_executor.h"
 #include "runtime/plan.h"
+#include "runtime/serial_executor.h"
+#include "tbb/task_arena.h"
 #include "tools/flags.h"
 #include "train/param_init.h"
 
@@ -40,6 +43,7 @@ struct BenchFlags {
   bool profile = false;
   bool unfused = false;
   bool separate_buffers = false;
+  bool serial = false;
 };
 
 void DeclareFlags(cli::FlagSet& flags, BenchFlags& f) {
@@ -49,6 +53,9 @@ void DeclareFlags(cli::FlagSet& flags, BenchFlags& f) {
   flags.Int64("batch", &f.batch, "batch size").DefaultText("the model's own");
   flags.Bool("profile", &f.profile, "also time every node serially, three steps, and print ms/step and GMAC/s per op");
   flags.Bool("unfused", &f.unfused, "time the unfused training graph (the trainer fuses conv blocks)");
+  flags.Bool("serial", &f.serial,
+             "run the nodes one after another (runtime/serial_executor.h) instead of as a TBB flow graph; the kernels "
+             "still use --threads");
   flags.Bool("separate-buffers", &f.separate_buffers,
              "one buffer per value, no memory plan (the trainer shares buffers: runtime/memory_plan.h)");
 }
@@ -102,14 +109,14 @@ absl::Status FillPlan(const Graph& g, Plan& p, DefaultRandom& rng) {
 }
 
 // Two warm-up steps, then the nanoseconds of `steps` training steps with their updates committed.
-absl::StatusOr<int64_t> TimeSteps(FlowExecutor& exec, Plan& p, DefaultRandom& rng, int64_t steps) {
+absl::StatusOr<int64_t> TimeSteps(const std::function<absl::Status()>& run, Plan& p, int64_t steps) {
   for (int w = 0; w < 2; ++w) {
-    absl::Status s = exec.Run(true, &rng);
+    absl::Status s = run();
     if (!s.ok()) return s;
   }
   const int64_t t0 = NowNs();
   for (int64_t s = 0; s < steps; ++s) {
-    absl::Status st = exec.Run(true, &rng);
+    absl::Status st = run();
     if (!st.ok()) return st;
     p.CommitUpdates();
   }
@@ -196,12 +203,20 @@ int Main(int argc, char** argv) {
   absl::Status filled = FillPlan(g, p, rng);
   if (!filled.ok()) return flags.Fail(filled);
   FlowExecutor exec(&p, f.threads);
-  auto ns = TimeSteps(exec, p, rng, f.steps);
+  tbb::task_arena arena(f.threads);  // for --serial: the kernels' own threads
+  auto ns = f.serial ? TimeSteps(
+                           [&] {
+                             absl::Status s;
+                             arena.execute([&] { s = RunSerial(p, true, &rng); });
+                             return s;
+                           },
+                           p, f.steps)
+                     : TimeSteps([&] { return exec.Run(true, &rng); }, p, f.steps);
   if (!ns.ok()) return flags.Fail(ns.status());
   const int64_t B = g.batch_size();
   const int64_t img_per_s_x10 = f.steps * B * 10 * int64_t{1000000000} / (*ns > 0 ? *ns : 1);
-  std::printf("model %s threads %lld batch %lld steps %lld: %lld.%lld img/s, peak RSS %lld MB, plan buffers %lld MB\n",
-              f.model.c_str(), static_cast<long long>(f.threads), static_cast<long long>(B),
+  std::printf("model %s%s threads %lld batch %lld steps %lld: %lld.%lld img/s, peak RSS %lld MB, plan buffers %lld MB\n",
+              f.model.c_str(), f.serial ? " serial" : "", static_cast<long long>(f.threads), static_cast<long long>(B),
               static_cast<long long>(f.steps), static_cast<long long>(img_per_s_x10 / 10),
               static_cast<long long>(img_per_s_x10 % 10), static_cast<long long>(PeakRssKb() / 1024),
               static_cast<long long>(p.buffer_bytes() >> 20));

@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/status_macros.h"
-#include "io/sha256.h"
 #include "passes/fuse_conv_block.h"
 #include "passes/local_gradient.h"
 #include "random/default_random.h"
@@ -60,9 +59,9 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildInferenceGraph(const Graph& model, c
   return std::make_unique<Graph>(std::move(g));
 }
 
-absl::StatusOr<ParamMap> CheckpointParams(const proto::Checkpoint& ckpt, const Graph& model,
-                                          absl::string_view model_text, bool best, absl::string_view where) {
-  if (ckpt.model_sha256() != Sha256Hex(model_text)) {
+absl::StatusOr<ParamMap> CheckpointParams(const proto::Checkpoint& ckpt, const Graph& model, const ModelFile& file,
+                                          bool best, absl::string_view where) {
+  if (ckpt.model_sha256() != ModelSha256(file.text, file.parsed.import_texts)) {
     return absl::FailedPreconditionError(absl::StrCat(where, ": was written for another model, or another version of ",
                                                       "it, than ", model.source(), " (their SHA-256 differ)"));
   }
@@ -133,7 +132,7 @@ absl::StatusOr<LoadedModel> LoadFromCheckpoint(const ParamSource& s, const OpReg
   LoadedModel m;
   ASSIGN_OR_RETURN(m.file, ReadModel(model_path));
   ASSIGN_OR_RETURN(m.graph, BuildModel(m.file, 0, ops));
-  ASSIGN_OR_RETURN(m.params, CheckpointParams(ckpt, *m.graph, m.file.text, s.best, path));
+  ASSIGN_OR_RETURN(m.params, CheckpointParams(ckpt, *m.graph, m.file, s.best, path));
   m.description =
       absl::StrCat(s.best ? "best" : "last", " parameters (epoch ", s.best ? ckpt.best_epoch() : ckpt.epochs_done(),
                    " of ", ckpt.epochs_done(), ") of ", path);

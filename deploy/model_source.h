@@ -41,10 +41,10 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildInferenceGraph(const Graph& model, c
 
 // The checkpoint's best parameters (the epoch `nitro train` reports) or, with best = false, those
 // after its last epoch, checked as `nitro eval` checks them: FailedPrecondition if the checkpoint
-// was written for another model text (SHA-256) or holds no trained epoch; DataLoss for a missing
-// or misshapen parameter. `where` names the checkpoint in errors.
-absl::StatusOr<ParamMap> CheckpointParams(const proto::Checkpoint& ckpt, const Graph& model,
-                                          absl::string_view model_text, bool best, absl::string_view where);
+// was written for another model text or imported library (ModelSha256) or holds no trained epoch;
+// DataLoss for a missing or misshapen parameter. `where` names the checkpoint in errors.
+absl::StatusOr<ParamMap> CheckpointParams(const proto::Checkpoint& ckpt, const Graph& model, const ModelFile& file,
+                                          bool best, absl::string_view where);
 
 // Untrained parameters from the model's own initialisers (train/param_init.h), drawn in
 // declaration order from DefaultRandom(seed). Not a trained run's initial parameters (the trainer

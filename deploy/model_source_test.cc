@@ -66,8 +66,8 @@ TEST(CheckpointParams, SelectsTheBestOrTheLastEpochsParameters) {
   ModelFile file;
   auto g = Mlp1Graph(&file);
   const proto::Checkpoint c = FakeCheckpoint(*g, file.text);
-  auto best = CheckpointParams(c, *g, file.text, true, "ck");
-  auto last = CheckpointParams(c, *g, file.text, false, "ck");
+  auto best = CheckpointParams(c, *g, file, true, "ck");
+  auto last = CheckpointParams(c, *g, file, false, "ck");
   ASSERT_TRUE(best.ok() && last.ok()) << best.status() << last.status();
   EXPECT_TRUE(best->at("b1.w").Equals(InitialParams(*g, 1)->at("b1.w")));
   EXPECT_TRUE(last->at("b1.w").Equals(InitialParams(*g, 2)->at("b1.w")));
@@ -77,20 +77,22 @@ TEST(CheckpointParams, RefusesAnotherModelAndMissingOrMisshapenParameters) {
   ModelFile file;
   auto g = Mlp1Graph(&file);
   proto::Checkpoint c = FakeCheckpoint(*g, file.text);
-  auto other = CheckpointParams(c, *g, file.text + " ", true, "ck");
+  ModelFile changed = file;
+  changed.text += " ";
+  auto other = CheckpointParams(c, *g, changed, true, "ck");
   EXPECT_EQ(other.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(other.status().message(), HasSubstr("ck: was written for another model, or another version of it"));
   proto::Checkpoint missing = c;
   missing.mutable_best_param()->RemoveLast();
-  EXPECT_EQ(CheckpointParams(missing, *g, file.text, true, "ck").status().message(),
+  EXPECT_EQ(CheckpointParams(missing, *g, file, true, "ck").status().message(),
             "ck: parameter 'out.w' is missing");
   proto::Checkpoint misshapen = c;
   *misshapen.mutable_best_param(0) = TensorToProto("b0.w", Tensor(kInt32, {784, 100}));
-  EXPECT_EQ(CheckpointParams(misshapen, *g, file.text, true, "ck").status().message(),
+  EXPECT_EQ(CheckpointParams(misshapen, *g, file, true, "ck").status().message(),
             "ck: parameter 'b0.w' is int32 [784, 100], the model has int32 [100, 784]");
   proto::Checkpoint untrained = c;
   untrained.clear_param();
-  EXPECT_EQ(CheckpointParams(untrained, *g, file.text, false, "ck").status().message(),
+  EXPECT_EQ(CheckpointParams(untrained, *g, file, false, "ck").status().message(),
             "ck: no epoch has been trained");
 }
 

@@ -55,7 +55,7 @@ TEST_P(RunDataTest, RebuildsTheTrainersTestAccuracyFromTheCheckpoint) {
   auto model = BuildModel(*file, 0);
   ASSERT_TRUE(model.ok());
   const proto::Checkpoint& ckpt = (*t)->state();
-  auto params = CheckpointParams(ckpt, **model, file->text, /*best=*/true, "state");
+  auto params = CheckpointParams(ckpt, **model, *file, /*best=*/true, "state");
   ASSERT_TRUE(params.ok()) << params.status();
   auto prep = PreprocessLikeRun(**model, ckpt, MakeSyntheticData(d));
   ASSERT_TRUE(prep.ok()) << prep.status();

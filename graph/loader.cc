@@ -70,19 +70,16 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
-absl::StatusOr<ParsedModel> ReadText(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  return ParseText(text, path);
-}
-
-// Appends the functions of `file`'s imports (recursively; each file once) to `into`.
+// Appends the functions of `file`'s imports (recursively; each file once) to `into`, and the
+// imported files' texts to `texts`.
 absl::Status ReadImports(const std::string& file, const proto::Model& model, std::set<std::string>& seen,
-                         proto::Model& into) {
+                         proto::Model& into, std::vector<std::string>& texts) {
   const std::filesystem::path dir = std::filesystem::path(file).parent_path();
   for (const std::string& import : model.imports()) {
     const std::string path = (dir / import).lexically_normal().string();
     if (!seen.insert(path).second) continue;
-    auto lib = ReadText(path);
+    auto text = ReadWholeFile(path);
+    auto lib = text.ok() ? ParseText(*text, path) : text.status();
     if (!lib.ok()) {
       return absl::Status(lib.status().code(),
                           absl::StrCat(file, ": import \"", import, "\": ", lib.status().message()));
@@ -92,7 +89,8 @@ absl::Status ReadImports(const std::string& file, const proto::Model& model, std
           absl::StrCat(path, ": imported by ", file, ", but has nodes or parameters; a library holds functions only"));
     }
     for (const auto& f : lib->model.function()) *into.add_function() = f;
-    RETURN_IF_ERROR(ReadImports(path, lib->model, seen, into));
+    texts.push_back(*std::move(text));
+    RETURN_IF_ERROR(ReadImports(path, lib->model, seen, into, texts));
   }
   return absl::OkStatus();
 }
@@ -103,7 +101,7 @@ absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text, absl::string_
   ASSIGN_OR_RETURN(ParsedModel parsed, ParseText(text, source));
   const std::string path(source);
   std::set<std::string> seen = {std::filesystem::path(path).lexically_normal().string()};
-  RETURN_IF_ERROR(ReadImports(path, parsed.model, seen, parsed.model));
+  RETURN_IF_ERROR(ReadImports(path, parsed.model, seen, parsed.model, parsed.import_texts));
   RETURN_IF_ERROR(ExpandFunctions(parsed.model, parsed.node_lines, path));
   RETURN_IF_ERROR(InferOmitted(parsed.model, parsed.node_lines, path, &parsed.warnings));
   return parsed;

@@ -16,6 +16,7 @@ struct ParsedModel {
   proto::Model model;
   std::vector<int> node_lines;        // 1-based line of each `node { ... }` (of its call, once expanded)
   std::vector<std::string> warnings;  // e.g. a Scale divisor that saturates; "file:line: node ...: ..."
+  std::vector<std::string> import_texts;  // the text of every imported file, in the order read (each once)
 };
 
 // Parses protobuf text format (errors name the source, line and column), then resolves the short

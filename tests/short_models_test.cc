@@ -2,6 +2,8 @@
 // derived shapes, divisors and head pooling) expands to exactly the graph of its long file in
 // models/: the same validated model proto (values, parameters, init, amp/decay, blocks, attributes)
 // and the same derived training and inference graphs.
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,12 @@ TEST(ShortForm, VggFitsOnAPage) {
   EXPECT_EQ(parsed->model.node_size(), 6 * 8 + 4 + 2 + 1 + 6 + 3);
   EXPECT_EQ(parsed->model.function_size(), 0);
   EXPECT_EQ(parsed->model.imports_size(), 0);
+  // The loader keeps the imported library's text (a checkpoint's model hash covers it).
+  ASSERT_EQ(parsed->import_texts.size(), 1u);
+  std::ifstream lib("models/lib/nitro_blocks.pbtxt");
+  std::stringstream text;
+  text << lib.rdbuf();
+  EXPECT_EQ(parsed->import_texts[0], text.str());
 }
 
 }  // namespace

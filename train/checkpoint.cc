@@ -263,4 +263,16 @@ absl::Status CheckResumable(const proto::Checkpoint& stored, const proto::Checkp
   return CheckProgress(stored, where);
 }
 
+std::string ModelSha256(absl::string_view text, const std::vector<std::string>& import_texts) {
+  if (import_texts.empty()) return Sha256Hex(text);
+  Sha256 h;
+  h.Update(text.data(), text.size());
+  for (const std::string& lib : import_texts) {
+    const std::string length = absl::StrCat("\n", lib.size(), "\n");
+    h.Update(length.data(), length.size());
+    h.Update(lib.data(), lib.size());
+  }
+  return h.HexDigest();
+}
+
 }  // namespace nitro

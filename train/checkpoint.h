@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -77,6 +78,13 @@ absl::StatusOr<LoadedCheckpoint> LoadRunCheckpoint(const std::string& run_dir);
 //     a negative batches_done, or partial figures without batches done.
 // The parameters and the random state are checked by the trainer, which knows the model.
 absl::Status CheckResumable(const proto::Checkpoint& stored, const proto::Checkpoint& fresh, absl::string_view where);
+
+// A checkpoint's model_sha256: the SHA-256 (hex) of the model file's text and, for a model with
+// imports, of the text followed by each imported file's text (each preceded by its length in
+// decimal and a newline), in the order the loader read them (ParsedModel::import_texts). So a
+// changed library makes another model; a model without imports keeps the hash of its text alone,
+// which checkpoints written before imports existed record.
+std::string ModelSha256(absl::string_view text, const std::vector<std::string>& import_texts);
 
 }  // namespace nitro
 

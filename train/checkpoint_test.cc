@@ -92,6 +92,19 @@ bool Exists(const std::string& path) {
 
 // ---- TensorData ----
 
+// A model without imports is identified by its text's hash alone (what older checkpoints hold);
+// with imports, a change to any imported file, or to how the texts split, is another model.
+TEST(ModelSha256Test, CoversTheImportedFiles) {
+  EXPECT_EQ(ModelSha256("model", {}), Sha256Hex("model"));
+  const std::string with_lib = ModelSha256("model", {"lib a"});
+  EXPECT_NE(with_lib, Sha256Hex("model"));
+  EXPECT_EQ(with_lib, ModelSha256("model", {"lib a"}));
+  EXPECT_NE(with_lib, ModelSha256("model", {"lib b"}));
+  EXPECT_NE(ModelSha256("model", {"ab", "c"}), ModelSha256("model", {"a", "bc"}));
+  EXPECT_NE(ModelSha256("model", {"a", "b"}), ModelSha256("model", {"b", "a"}));
+  EXPECT_EQ(with_lib.size(), 64u);
+}
+
 TEST(TensorProtoTest, RoundTripsEveryDType) {
   for (DType dtype : {kInt8, kInt16, kInt32, kInt64}) {
     const Tensor t = Iota(dtype, {2, 3, 5}, -1000);

@@ -149,6 +149,7 @@ absl::Status Trainer::LoadModel() {
   const TrainOptions& o = options_;
   ASSIGN_OR_RETURN(model_text_, ReadModelText(o.model_path));
   ASSIGN_OR_RETURN(ParsedModel parsed, ParseModelText(model_text_, o.model_path));
+  model_sha256_ = ModelSha256(model_text_, parsed.import_texts);
   const proto::Train& tc = parsed.model.train();
   batch_ = tc.batch_size() > 0 ? tc.batch_size() : 64;
   max_epochs_ = o.epochs > 0 ? o.epochs : (tc.epochs() > 0 ? tc.epochs() : 1);
@@ -265,7 +266,7 @@ absl::Status Trainer::SplitData(PreprocessedData prep) {
 void Trainer::StartState() {
   const TrainOptions& o = options_;
   state_.set_model_name(model_->model().name());
-  state_.set_model_sha256(Sha256Hex(model_text_));
+  state_.set_model_sha256(model_sha256_);
   state_.set_protocol(ProtocolName(o.protocol));
   state_.set_single_visit(o.single_visit);
   state_.set_per_sample_augment(o.per_sample_augment);

@@ -172,6 +172,7 @@ class Trainer {
 
   TrainOptions options_;
   std::string model_text_;
+  std::string model_sha256_;  // ModelSha256 of the text and its imports
   std::unique_ptr<Graph> model_;
   std::unique_ptr<Graph> train_graph_;
   std::unique_ptr<Graph> infer_graph_;
