@@ -259,6 +259,10 @@ output: "y"
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(absl::StartsWith(r.err, "nitro show: warning: " + model)) << r.err;
   EXPECT_TRUE(absl::StrContains(r.err, "256 × fan-in = 16384")) << r.err;
+  // `nitro derive` reads the model the same way and says the same (it then fails: no blocks).
+  const Result derived = Nitro({"derive", model});
+  EXPECT_TRUE(absl::StartsWith(derived.err, "nitro derive: warning: " + model)) << derived.err;
+  EXPECT_TRUE(absl::StrContains(derived.err, "256 × fan-in = 16384")) << derived.err;
 }
 
 // Every flag spelling the README, docs/ and scripts use parses: with a model that does not exist the

@@ -1,5 +1,6 @@
 // `nitro derive`: prints the training graph the local-gradient pass derives from a model, as
 // .pbtxt (default) or Graphviz DOT.
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -40,8 +41,10 @@ int RunDerive(const std::vector<std::string>& args) {
   flags.Bool("inference", &inference, "print the inference graph instead (no heads, no losses)");
   if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;
 
-  auto graph = LoadGraph(path);
+  std::vector<std::string> warnings;
+  auto graph = LoadGraph(path, 0, &warnings);
   if (!graph.ok()) return flags.Fail(graph.status());
+  for (const std::string& w : warnings) std::fprintf(stderr, "nitro derive: warning: %s\n", w.c_str());
   auto model = inference ? ExtractInferenceGraph(*graph) : DeriveTrainingGraph(*graph, options);
   if (!model.ok()) return flags.Fail(model.status());
   std::cout << (format == Format::kDot ? ModelToDot(*model) : ModelToText(*model));
