@@ -181,7 +181,22 @@ int BenchLinear(const LinearLayer& l, const Peaks& peaks, const Options& o, std:
            return kernels::LinearForwardS16(x.data(), w.data(), z->data(), B, l.I, l.O, t);
          }});
   }
-  return RunPaths(l.name, B * l.I * l.O, paths, o);
+  int mismatches = RunPaths(l.name, B * l.I * l.O, paths, o);
+  // The weight gradient g = dzᵀ·x of the same shape, with int8 deltas (NITRO-D's head deltas).
+  std::vector<int8_t> dz(B * l.O);
+  for (auto& v : dz) v = static_cast<int8_t>(xs(gen));
+  std::vector<Path> grads = {{"wgrad linear_avx2", peaks.avx2, [&](std::vector<int32_t>* g) {
+                                g->resize(l.O * l.I);
+                                return kernels::LinearWeightGradAvx2(dz.data(), x.data(), g->data(), B, l.I, l.O);
+                              }}};
+  for (const auto& [tier, peak] : NewTiers(peaks)) {
+    grads.push_back(
+        {std::string("wgrad gemm_s16 ") + kernels::GemmTierName(tier), peak, [&, t = tier](std::vector<int32_t>* g) {
+           g->resize(l.O * l.I);
+           return kernels::LinearWeightGradS16(dz.data(), x.data(), g->data(), B, l.I, l.O, t);
+         }});
+  }
+  return mismatches + RunPaths(l.name, B * l.I * l.O, grads, o);
 }
 
 // Declares the flags; the comma lists are split after parsing. nullopt: run.

@@ -18,7 +18,7 @@ LOG="$(mktemp -d)"
 trap 'rm -rf "$LOG"' EXIT
 echo "== machine"; grep -m1 'model name' /proc/cpuinfo; nproc; uptime
 echo "== peak"; bazel-bin/bench/peak_probe | tee "$LOG/peak"
-echo "== conv kernels"; bazel-bin/bench/conv_bench --reps=3 --layers=b0,b1,b2,b3,b4,b5 | tee "$LOG/conv"
+echo "== conv kernels"; bazel-bin/bench/conv_bench --reps=3 --layers=b0,b1,b2,b3,b4,b5,mlp1.b0,mlp1.b1,head,fc | tee "$LOG/conv"
 for model in mlp1_mnist vgg8b_mnist vgg8b_cifar10; do
   steps=$STEPS_VGG; [[ $model == mlp* ]] && steps=$STEPS_MLP
   echo "== $model"

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "graph/op_registry.h"
+#include "ops/kernels/gemm_s16.h"
 #include "ops/kernels/linear.h"
 #include "ops/kernels/linear_avx2.h"
 #include "ops/op_util.h"
@@ -33,6 +34,9 @@ absl::Status LinearKernel(KernelContext& ctx) {
     using X = decltype(t);
     const int64_t B = x.dim(0), I = x.dim(1), O = w.dim(0);
     if constexpr (std::is_same_v<X, int8_t> || std::is_same_v<X, int16_t>) {
+      if (kernels::LinearPrefersGemm(kernels::ActiveGemmTier(), I, O) &&
+          kernels::LinearForwardS16(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O))
+        return 0;
       if (kernels::LinearForwardAvx2(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O)) return 0;
     }
     kernels::LinearForward(x.data<X>(), w.data<int32_t>(), z.data<int32_t>(), B, I, O);
@@ -96,6 +100,9 @@ absl::Status LinearWeightGradKernel(KernelContext& ctx) {
       int32_t* g = ctx.output(0).data<int32_t>();
       if constexpr ((std::is_same_v<D, int8_t> || std::is_same_v<D, int32_t>)&&(std::is_same_v<X, int8_t> ||
                                                                                 std::is_same_v<X, int16_t>)) {
+        if (kernels::LinearPrefersGemm(kernels::ActiveGemmTier(), I, O) &&
+            kernels::LinearWeightGradS16(dz.data<D>(), x.data<X>(), g, B, I, O))
+          return 0;
         if (kernels::LinearWeightGradAvx2(dz.data<D>(), x.data<X>(), g, B, I, O)) return 0;
       }
       kernels::LinearWeightGrad(dz.data<D>(), x.data<X>(), g, B, I, O);

@@ -2,9 +2,11 @@
 // int32 products with wrap-around, the shape errors, and Linear's gradient rule.
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "random/default_random.h"
 #include "testing/kernel_runner.h"
 
 namespace nitro {
@@ -40,6 +42,43 @@ TEST(LinearTest, Int16InputAndWrapAround) {
       RunKernel(kLinear, {{"x", Int8({1, 2}, {127, 127})}, {"w", Int32({1, 2}, {kMax32, kMax32})}}, "y");
   ASSERT_TRUE(wrapped.ok()) << wrapped.status();
   EXPECT_EQ(*wrapped, Int32({1, 1}, {-254}));
+}
+
+// A layer wide enough that the op takes the int16 GEMM where the CPU has AVX-512 VNNI
+// (kernels::LinearPrefersGemm), and whatever fast kernel it has otherwise: Linear and
+// LinearWeightGrad equal a plain int64 sum wrapped to int32, on full-range int32 weights and deltas.
+TEST(LinearTest, WideLayersEqualThePlainWrappedSum) {
+  const int64_t B = 16, I = 300, O = 80;
+  DefaultRandom rng(5);
+  auto draw = [&](int64_t n, int64_t lo, int64_t span) {
+    std::vector<int64_t> v(n);
+    for (auto& e : v) e = rng.RandInt(lo, lo + span);
+    return v;
+  };
+  const std::vector<int64_t> x = draw(B * I, -128, 256), w = draw(O * I, kMin32, int64_t{1} << 32),
+                             dz = draw(B * O, kMin32, int64_t{1} << 32);
+  auto wrap = [](int64_t v) { return static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v))); };
+  std::vector<int64_t> y(B * O), g(O * I);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t o = 0; o < O; ++o) {
+      uint64_t sum = 0;
+      for (int64_t i = 0; i < I; ++i) sum += static_cast<uint64_t>(x[b * I + i] * w[o * I + i]);
+      y[b * O + o] = wrap(static_cast<int64_t>(sum));
+    }
+  }
+  for (int64_t o = 0; o < O; ++o) {
+    for (int64_t i = 0; i < I; ++i) {
+      uint64_t sum = 0;
+      for (int64_t b = 0; b < B; ++b) sum += static_cast<uint64_t>(dz[b * O + o] * x[b * I + i]);
+      g[o * I + i] = wrap(static_cast<int64_t>(sum));
+    }
+  }
+  absl::StatusOr<Tensor> got_y = RunKernel(kLinear, {{"x", Int8({B, I}, x)}, {"w", Int32({O, I}, w)}}, "y");
+  ASSERT_TRUE(got_y.ok()) << got_y.status();
+  EXPECT_EQ(*got_y, Int32({B, O}, y));
+  absl::StatusOr<Tensor> got_g = RunKernel(kWeightGrad, {{"dz", Int32({B, O}, dz)}, {"x", Int8({B, I}, x)}}, "g");
+  ASSERT_TRUE(got_g.ok()) << got_g.status();
+  EXPECT_EQ(*got_g, Int32({O, I}, g));
 }
 
 TEST(LinearTest, ShapeErrors) {

@@ -609,7 +609,91 @@ bool LinearForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int6
   return true;
 }
 
+// The weight gradient g[o, i] = Σ_b dz[b, o] · x[b, i] runs as a GEMM over batch pairs: row o's
+// broadcast operand is dz's column o as pair words (dz[2s, o], dz[2s+1, o]), the panel is x with the
+// columns i and the same batch pairs as steps, and each output row o is the contiguous row g[o, :].
+struct WeightGradRows {
+  const int32_t* lo;  // [O][steps] pair words of dz's columns: Lo16 parts
+  const int32_t* hi;  // Hi16 parts, when planes == 2
+  int32_t* g;
+  int64_t steps, I;
+  int planes;
+  const int32_t* Pointer(int64_t o, int plane) const { return (plane ? hi : lo) + o * steps; }
+  int32_t* Output(int64_t o) const { return g + o * I; }
+  static constexpr int64_t col_stride = 1;
+};
+
+// Writes dz [B][O]'s columns as pair words over batch pairs (Lo16 parts, or Hi16 parts when hi)
+// [O][ceil(B/2)]; returns whether some value does not fit int16.
+template <typename D>
+bool GradColumns(const D* dz, int64_t B, int64_t O, bool hi, int32_t* out) {
+  const int64_t S = (B + 1) / 2;
+  bool wide = false;
+  for (int64_t o = 0; o < O; ++o) {
+    const D* col = dz + o;
+    const int64_t full = B / 2;
+    wide |= PairWords(col, col + O, 2 * O, full, hi, reinterpret_cast<uint32_t*>(out + o * S));
+    if (B % 2) wide |= PairWords(col + (B - 1) * O, static_cast<const D*>(nullptr), 1, 1, hi,
+                                 reinterpret_cast<uint32_t*>(out + o * S + full));
+  }
+  return wide;
+}
+
+template <typename D, typename X>
+bool LinearWeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, int64_t O, GemmTier tier) {
+  const TierKernels* k = KernelsOf(tier);
+  if (k == nullptr || I <= 0 || O <= 0 || B <= 0) return false;
+  const int64_t S = (B + 1) / 2;
+  Words lo(O * S), hi;
+  const bool wide = GradColumns(dz, B, O, false, lo.get());
+  if (wide) {
+    hi = Words(O * S);
+    GradColumns(dz, B, O, true, hi.get());
+  }
+  // Panel column i, steps [s0, s1): the pairs (x[2s, i], x[2s+1, i]), the partner of an odd
+  // batch's last row being zero. int8 and int16 inputs always fit one plane.
+  auto panel = Pack(k, I, S, [&](int64_t i, int64_t s0, int64_t s1, bool hi, uint32_t* out) {
+    const X* src = x + 2 * s0 * I + i;
+    const int64_t full = std::min(s1, B / 2) - s0;  // steps with both batch rows present
+    bool wide = full > 0 && PairWords(src, src + I, 2 * I, full, hi, out);
+    if (full < s1 - s0) wide |= PairWords(src + 2 * full * I, static_cast<const X*>(nullptr), 1, 1, hi, out + full);
+    return wide;
+  });
+  std::vector<int64_t> koff(S);
+  for (int64_t s = 0; s < S; ++s) koff[s] = s;
+  RunTiles(*panel, koff.data(), O, WeightGradRows{lo.get(), hi.get(), g, S, I, wide ? 2 : 1});
+  return true;
+}
+
 }  // namespace
+
+bool LinearPrefersGemm(GemmTier tier, int64_t I, int64_t O) {
+  switch (tier) {
+    case GemmTier::kAvx512Vnni:
+      return O >= 64 && I >= 256;
+    case GemmTier::kAvx2:
+      return O >= 256 && I >= 1024;
+    default:
+      return false;
+  }
+}
+
+bool LinearWeightGradS16(const int8_t* dz, const int8_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier) {
+  return LinearWeightGradImpl(dz, x, g, B, I, O, tier);
+}
+bool LinearWeightGradS16(const int32_t* dz, const int8_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier) {
+  return LinearWeightGradImpl(dz, x, g, B, I, O, tier);
+}
+bool LinearWeightGradS16(const int8_t* dz, const int16_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier) {
+  return LinearWeightGradImpl(dz, x, g, B, I, O, tier);
+}
+bool LinearWeightGradS16(const int32_t* dz, const int16_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier) {
+  return LinearWeightGradImpl(dz, x, g, B, I, O, tier);
+}
 
 bool LinearForwardS16(const int8_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O, GemmTier tier) {
   return LinearForwardImpl(x, w, z, B, I, O, tier);

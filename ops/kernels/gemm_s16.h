@@ -93,6 +93,28 @@ bool LinearForwardS16(const int8_t* x, const int32_t* w, int32_t* z, int64_t B, 
 bool LinearForwardS16(const int16_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O,
                       GemmTier tier = ActiveGemmTier());
 
+// Whether the Linear op should run a layer of I inputs and O outputs through the GEMM above
+// (LinearForwardS16, LinearWeightGradS16) rather than linear_avx2.h's kernels, on `tier`: where
+// bench/conv_bench measured the GEMM faster (docs/performance.md). With AVX-512 VNNI from 64
+// outputs and 256 inputs (MLP-1's first layer: 1.3-1.5x; VGG8B's fc: 2.2x forward, 3.2x weight
+// gradient); with AVX2 only for wide layers (O >= 256, I >= 1024: the fc 1.5x); never for few
+// outputs (a head's 10), where packing the inputs costs more than the GEMM saves.
+bool LinearPrefersGemm(GemmTier tier, int64_t I, int64_t O);
+
+// The Linear weight gradient g[o, i] = Σ_b dz[b, o] · x[b, i] (mod 2^32), dz [B, O], x [B, I],
+// g [O, I], as a GEMM over batch pairs: dz's columns are the broadcast operand (two planes when
+// some dz value does not fit int16, decided per call), x the packed panel. Only the AVX-512 VNNI
+// tier is faster than linear_avx2.h's weight-gradient kernel on the paper's shapes, so the op
+// calls it on that tier alone (docs/performance.md).
+bool LinearWeightGradS16(const int8_t* dz, const int8_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier = ActiveGemmTier());
+bool LinearWeightGradS16(const int32_t* dz, const int8_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier = ActiveGemmTier());
+bool LinearWeightGradS16(const int8_t* dz, const int16_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier = ActiveGemmTier());
+bool LinearWeightGradS16(const int32_t* dz, const int16_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
+                         GemmTier tier = ActiveGemmTier());
+
 }  // namespace nitro::kernels
 
 #endif  // NITRO_OPS_KERNELS_GEMM_S16_H_

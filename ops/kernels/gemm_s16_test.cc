@@ -130,6 +130,65 @@ TEST(GemmS16, LinearWrapsLikeReference) {
   }
 }
 
+// The weight gradient on every tier: int8 and int32 deltas (one plane, and two once some delta
+// passes int16, up to the whole int32 range) against int8 and int16 inputs, equal to the
+// reference on the Linear shapes above (odd batches included).
+TEST(GemmS16, LinearWeightGradMatchesReference) {
+  std::mt19937_64 gen(13);
+  const WeightRange kDeltaRanges[] = {{-64, 64, 1}, {INT16_MIN, INT16_MAX, 1}, {-40000, 40000, 2},
+                                      {INT32_MIN, INT32_MAX, 2}};
+  for (GemmTier tier : RunnableGemmTiers()) {
+    for (const LinearCase& c : kLinearCases) {
+      SCOPED_TRACE(testing::Message() << Label(tier) << " " << c.B << "x" << c.I << "x" << c.O);
+      auto x8 = Random<int8_t>(gen, c.B * c.I, -128, 127);
+      auto x16 = Random<int16_t>(gen, c.B * c.I, INT16_MIN, INT16_MAX);
+      auto d8 = Random<int8_t>(gen, c.B * c.O, -128, 127);
+      std::vector<int32_t> want(c.O * c.I), got(c.O * c.I, 0x5a5a5a5a);
+      LinearWeightGrad(d8.data(), x8.data(), want.data(), c.B, c.I, c.O);
+      ASSERT_TRUE(LinearWeightGradS16(d8.data(), x8.data(), got.data(), c.B, c.I, c.O, tier));
+      EXPECT_EQ(want, got);
+      LinearWeightGrad(d8.data(), x16.data(), want.data(), c.B, c.I, c.O);
+      ASSERT_TRUE(LinearWeightGradS16(d8.data(), x16.data(), got.data(), c.B, c.I, c.O, tier));
+      EXPECT_EQ(want, got);
+      for (const WeightRange& dr : kDeltaRanges) {
+        SCOPED_TRACE(testing::Message() << "dz in [" << dr.lo << ", " << dr.hi << "]");
+        auto d32 = Random<int32_t>(gen, c.B * c.O, dr.lo, dr.hi);
+        LinearWeightGrad(d32.data(), x8.data(), want.data(), c.B, c.I, c.O);
+        ASSERT_TRUE(LinearWeightGradS16(d32.data(), x8.data(), got.data(), c.B, c.I, c.O, tier));
+        EXPECT_EQ(want, got);
+        LinearWeightGrad(d32.data(), x16.data(), want.data(), c.B, c.I, c.O);
+        ASSERT_TRUE(LinearWeightGradS16(d32.data(), x16.data(), got.data(), c.B, c.I, c.O, tier));
+        EXPECT_EQ(want, got);
+      }
+    }
+  }
+}
+
+// Deltas at the ends of int32 and inputs at ±2^15 over a long batch: every sum wraps; all −2^15
+// pairs make each pair sum exactly 2^31.
+TEST(GemmS16, LinearWeightGradWrapsLikeReference) {
+  std::mt19937_64 gen(14);
+  const int64_t B = 301, I = 67, O = 29;
+  for (GemmTier tier : RunnableGemmTiers()) {
+    SCOPED_TRACE(Label(tier));
+    auto d32 = Extremes<int32_t>(gen, B * O, INT32_MIN, INT32_MAX);
+    auto x16 = Extremes<int16_t>(gen, B * I, INT16_MIN, INT16_MAX);
+    std::vector<int32_t> want(O * I), got(O * I);
+    LinearWeightGrad(d32.data(), x16.data(), want.data(), B, I, O);
+    ASSERT_TRUE(LinearWeightGradS16(d32.data(), x16.data(), got.data(), B, I, O, tier));
+    EXPECT_EQ(want, got);
+    std::vector<int32_t> dm(B * O, INT16_MIN);
+    std::vector<int16_t> xm(B * I, INT16_MIN);
+    LinearWeightGrad(dm.data(), xm.data(), want.data(), B, I, O);
+    ASSERT_TRUE(LinearWeightGradS16(dm.data(), xm.data(), got.data(), B, I, O, tier));
+    EXPECT_EQ(want, got);
+  }
+  std::vector<int8_t> d(4, 1), x(4, 1);
+  std::vector<int32_t> g(4, 7);
+  EXPECT_FALSE(LinearWeightGradS16(d.data(), x.data(), g.data(), 2, 2, 2, GemmTier::kNone));
+  EXPECT_EQ(g, std::vector<int32_t>(4, 7));  // nothing written
+}
+
 // The weight split at the int16 boundary and at the ends of int32, one weight at a time.
 TEST(GemmS16, PlaneSplitIsExactAtBoundaries) {
   const int32_t special[] = {
