@@ -1,7 +1,9 @@
 // The parallel executor: runs a plan as a oneTBB flow graph, one task per node and one edge per
 // data dependency, so independent blocks (block k's local loss, backward and IntegerSGD beside
 // block k+1's forward) overlap. Results are bit-identical to RunSerial for every thread count:
-// every node writes only its own buffers and every kernel is deterministic.
+// every kernel is deterministic, and a node writes only its own outputs, into buffers that no
+// node it may run beside still reads (the plan's dependencies include the edges of its memory
+// plan).
 #ifndef NITRO_RUNTIME_FLOW_EXECUTOR_H_
 #define NITRO_RUNTIME_FLOW_EXECUTOR_H_
 
