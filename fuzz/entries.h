@@ -14,7 +14,8 @@
 namespace nitro::fuzz {
 
 // A `.pbtxt` model: ParseModelText, BuildGraph (batch size 2), then CompileTrainingGraph (the
-// local-gradient pass and the conv-block fusions), with and without --single-visit.
+// local-gradient pass and the conv-block fusions), with --single-visit when the input's byte sum
+// is odd (one compilation per input; mutations cover both).
 absl::Status FuzzModel(absl::string_view bytes);
 // A checkpoint file: DecodeCheckpoint, then TensorFromProto of every parameter.
 absl::Status FuzzCheckpoint(absl::string_view bytes);
