@@ -157,6 +157,85 @@ bool FreeBefore(const ValueInfo& v, int t, int producer, const std::vector<int>&
   return true;
 }
 
+// Sorts the values into those with a buffer of their own, those updated in place and the
+// shareable ones, adding their bytes to `plan`. Returns the shareable values (indices into
+// value_names()) in schedule order of their producers.
+std::vector<int> ShareableValues(const Graph& graph, const absl::flat_hash_set<std::string>& keep,
+                                 const std::vector<int>& pos, MemoryPlan& plan) {
+  const auto& names = graph.value_names();
+  absl::flat_hash_set<std::string> pinned(keep.begin(), keep.end());
+  for (const auto& o : graph.model().output()) pinned.insert(o);
+  for (const auto& u : graph.model().update()) pinned.insert(u.value());
+  std::vector<int> shareable;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const ValueInfo& v = graph.value(names[i]);
+    const int64_t bytes = AlignedBytes(v);
+    if (plan.in_place_of[i] >= 0) {
+      plan.in_place_bytes += bytes;
+    } else if (v.kind != ValueKind::kNodeOutput) {
+      plan.own_bytes += bytes;
+      plan.input_param_bytes += bytes;
+    } else if (pinned.contains(names[i])) {
+      plan.own_bytes += bytes;
+    } else {
+      plan.shared_value_bytes += bytes;
+      shareable.push_back(static_cast<int>(i));
+    }
+  }
+  std::stable_sort(shareable.begin(), shareable.end(), [&](int a, int b) {
+    return pos[graph.value(names[a]).producer] < pos[graph.value(names[b]).producer];
+  });
+  return shareable;
+}
+
+// The buffer value w (of `bytes`) should take: among the buffers whose latest occupant's last
+// users all run before w's producer, one that fits with no new edge, else one that fits, else the
+// largest (to be grown); the smallest that fits within a class. -1 if none is free.
+int BestBuffer(const ValueInfo& w, int64_t bytes, const std::vector<const ValueInfo*>& occupant,
+               const std::vector<int64_t>& slot_bytes, const std::vector<int>& pos, const std::vector<Bits>& anc) {
+  int best = -1;
+  int best_class = 3;  // 0: fits, no edge; 1: fits, needs edges; 2: must grow
+  for (int s = 0; s < static_cast<int>(occupant.size()); ++s) {
+    bool needs_edges = false;
+    if (!FreeBefore(*occupant[s], pos[w.producer], w.producer, pos, anc, &needs_edges)) continue;
+    const bool fits = slot_bytes[s] >= bytes;
+    const int cls = fits ? (needs_edges ? 1 : 0) : 2;
+    const bool better = cls < best_class || (cls == best_class && (fits ? slot_bytes[s] < slot_bytes[best]
+                                                                        : slot_bytes[s] > slot_bytes[best]));
+    if (better) {
+      best = s;
+      best_class = cls;
+    }
+  }
+  return best;
+}
+
+// Greedy along the schedule: each shareable value takes BestBuffer, or a new buffer; where the
+// dependencies do not already order the previous occupant's last users before the value's
+// producer, those edges are added. The occupants of a buffer are thereby totally ordered, so
+// checking the latest one suffices.
+void AssignBuffers(const Graph& graph, const std::vector<int>& shareable, const std::vector<int>& pos,
+                   const std::vector<Bits>& anc, MemoryPlan& plan) {
+  std::vector<const ValueInfo*> occupant;  // latest value of each buffer
+  for (int i : shareable) {
+    const ValueInfo& w = graph.value(graph.value_names()[i]);
+    const int64_t bytes = AlignedBytes(w);
+    int best = BestBuffer(w, bytes, occupant, plan.slot_bytes, pos, anc);
+    if (best < 0) {
+      best = static_cast<int>(occupant.size());
+      occupant.push_back(nullptr);
+      plan.slot_bytes.push_back(0);
+    } else {
+      for (int u : LastUsers(*occupant[best])) {
+        if (!Has(anc[w.producer], u)) plan.extra_deps[w.producer].push_back(u);
+      }
+    }
+    occupant[best] = &w;
+    plan.slot_bytes[best] = std::max(plan.slot_bytes[best], bytes);
+    plan.slot[i] = best;
+  }
+}
+
 }  // namespace
 
 int64_t MemoryPlan::total_bytes() const {
@@ -180,10 +259,6 @@ MemoryPlan SeparateBuffers(const Graph& graph) {
   return plan;
 }
 
-// Greedy along the schedule: each shareable value takes the free buffer that fits it best,
-// preferring one that needs no new edge; else the largest free one, grown; else a new one. The
-// occupants of a buffer are totally ordered by the dependencies (and the added edges), so
-// checking its latest occupant suffices.
 MemoryPlan PlanMemory(const Graph& graph, const absl::flat_hash_set<std::string>& keep) {
   const auto& names = graph.value_names();
   const int n = static_cast<int>(graph.nodes().size());
@@ -203,60 +278,7 @@ MemoryPlan PlanMemory(const Graph& graph, const absl::flat_hash_set<std::string>
   std::vector<int> pos(n);
   for (int t = 0; t < n; ++t) pos[plan.order[t]] = t;
 
-  absl::flat_hash_set<std::string> pinned(keep.begin(), keep.end());
-  for (const auto& o : graph.model().output()) pinned.insert(o);
-  for (const auto& u : graph.model().update()) pinned.insert(u.value());
-  std::vector<int> shareable;  // value indices, in schedule order of their producers
-  for (size_t i = 0; i < names.size(); ++i) {
-    const ValueInfo& v = graph.value(names[i]);
-    const int64_t bytes = AlignedBytes(v);
-    if (plan.in_place_of[i] >= 0) {
-      plan.in_place_bytes += bytes;
-    } else if (v.kind != ValueKind::kNodeOutput) {
-      plan.own_bytes += bytes;
-      plan.input_param_bytes += bytes;
-    } else if (pinned.contains(names[i])) {
-      plan.own_bytes += bytes;
-    } else {
-      plan.shared_value_bytes += bytes;
-      shareable.push_back(static_cast<int>(i));
-    }
-  }
-  std::stable_sort(shareable.begin(), shareable.end(),
-                   [&](int a, int b) { return pos[graph.value(names[a]).producer] < pos[graph.value(names[b]).producer]; });
-
-  std::vector<const ValueInfo*> occupant;  // latest value of each buffer
-  for (int i : shareable) {
-    const ValueInfo& w = graph.value(names[i]);
-    const int64_t bytes = AlignedBytes(w);
-    const int t = pos[w.producer];
-    int best = -1;
-    int best_class = 4;  // 0: fits, no edge; 1: fits, edges; 2: must grow; smaller is better
-    for (int s = 0; s < static_cast<int>(occupant.size()); ++s) {
-      bool needs_edges = false;
-      if (!FreeBefore(*occupant[s], t, w.producer, pos, anc, &needs_edges)) continue;
-      const bool fits = plan.slot_bytes[s] >= bytes;
-      const int cls = fits ? (needs_edges ? 1 : 0) : 2;
-      const bool better = cls < best_class || (cls == best_class && (fits ? plan.slot_bytes[s] < plan.slot_bytes[best]
-                                                                          : plan.slot_bytes[s] > plan.slot_bytes[best]));
-      if (better) {
-        best = s;
-        best_class = cls;
-      }
-    }
-    if (best < 0) {
-      best = static_cast<int>(occupant.size());
-      occupant.push_back(nullptr);
-      plan.slot_bytes.push_back(0);
-    } else {
-      for (int u : LastUsers(*occupant[best])) {
-        if (!Has(anc[w.producer], u)) plan.extra_deps[w.producer].push_back(u);
-      }
-    }
-    occupant[best] = &w;
-    plan.slot_bytes[best] = std::max(plan.slot_bytes[best], bytes);
-    plan.slot[i] = best;
-  }
+  AssignBuffers(graph, ShareableValues(graph, keep, pos, plan), pos, anc, plan);
   // The in-place edges are extra too: the data dependencies do not imply them.
   for (int i = 0; i < n; ++i) {
     for (int p : preds[i]) {
