@@ -23,21 +23,6 @@ bool ValidValueName(const std::string& name) {
   return true;
 }
 
-// A declared (input or parameter) shape: every dimension at least 1 and at most 2^40 elements
-// in all. Zero dimensions are rejected because ElementCount accepts e.g. [0, 2^40, 2^40] (product
-// 0), whose other dimensions would overflow int64 in shape functions that multiply them (Flatten).
-// With every declared dimension >= 1, every partial product is bounded by the checked total.
-absl::Status CheckDeclaredShape(const Shape& shape) {
-  for (size_t k = 0; k < shape.size(); ++k) {
-    if (shape[k] == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("dimension ", k, " of shape ", ShapeString(shape), " is 0; every dimension must be positive"));
-    }
-  }
-  auto count = ElementCount(shape);
-  return count.ok() ? absl::OkStatus() : count.status();
-}
-
 // The attribute type of a value as written, for "must be ..., got ..." messages.
 std::string GivenAttrType(const proto::Attr& a) {
   switch (a.value_case()) {

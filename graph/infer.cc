@@ -78,6 +78,14 @@ class Inferrer {
   }
 
   absl::Status Run(std::vector<std::string>* warnings) {
+    // A declared shape BuildGraph refuses (a zero dimension, too many elements) could overflow the
+    // shape functions run here: leave such a model as written, and BuildGraph says what is wrong.
+    for (const auto& in : model_.input()) {
+      if (!CheckDeclaredShape(Shape(in.shape().begin(), in.shape().end())).ok()) return absl::OkStatus();
+    }
+    for (const auto& p : model_.param()) {
+      if (!CheckDeclaredShape(Shape(p.shape().begin(), p.shape().end())).ok()) return absl::OkStatus();
+    }
     for (const auto& in : model_.input()) {
       Shape s(in.shape().begin(), in.shape().end());
       if (in.role() != proto::SCALAR) s.insert(s.begin(), 1);

@@ -21,6 +21,17 @@ absl::StatusOr<int64_t> ElementCount(const Shape& shape) {
   return n;
 }
 
+absl::Status CheckDeclaredShape(const Shape& shape) {
+  for (size_t k = 0; k < shape.size(); ++k) {
+    if (shape[k] == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dimension ", k, " of shape ", ShapeString(shape), " is 0; every dimension must be positive"));
+    }
+  }
+  auto count = ElementCount(shape);
+  return count.ok() ? absl::OkStatus() : count.status();
+}
+
 int64_t NumElements(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;

@@ -18,9 +18,10 @@ absl::Status CopyBytes(KernelContext& ctx) {
 absl::Status FlattenShape(ShapeContext& ctx) {
   const Shape& x = ctx.input(0).shape;
   if (x.empty()) return ctx.Error("input x must have a batch dimension");
-  int64_t n = 1;
-  for (size_t i = 1; i < x.size(); ++i) n *= x[i];
-  ctx.set_output(0, ctx.input(0).dtype, {x[0], n});
+  // The features per sample, checked: a shape that reaches here unvalidated must not overflow.
+  auto n = ElementCount(Shape(x.begin() + 1, x.end()));
+  if (!n.ok()) return ctx.Error(absl::StrCat("input x ", ShapeString(x), " flattens to too many features: ", n.status().message()));
+  ctx.set_output(0, ctx.input(0).dtype, {x[0], *n});
   return absl::OkStatus();
 }
 
