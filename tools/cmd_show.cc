@@ -29,16 +29,24 @@ constexpr char kShowDescription[] =
     ".pbtxt: function calls expanded, weight shapes, Scale divisors and head pooling derived (what a short-form file "
     "means; the output loads to the same graph). Warnings (e.g. a divisor that saturates) go to stderr.";
 
-// The buffers `nitro train` allocates for `model` at `batch` (the training and inference plans).
-absl::StatusOr<std::string> FormatTrainingMemory(const std::string& path, int64_t batch) {
-  auto model = LoadGraph(path, batch);
+// The parsed model built at `batch`.
+absl::StatusOr<Graph> BuildAt(const ParsedModel& parsed, const std::string& path, int64_t batch) {
+  BuildOptions options;
+  options.source = path;
+  options.batch_size = batch;
+  options.node_lines = parsed.node_lines;
+  return BuildGraph(parsed.model, options);
+}
+
+// The buffers `nitro train` allocates for the model at `batch` (the training and inference plans).
+absl::StatusOr<std::string> FormatTrainingMemory(const ParsedModel& parsed, const std::string& path, int64_t batch) {
+  auto model = BuildAt(parsed, path, batch);
   if (!model.ok()) return model.status();
   auto compiled = CompileTrainingGraph(*model);
   if (!compiled.ok()) return compiled.status();
   const MemoryPlan train = PlanMemory(*compiled->train, {});
   const MemoryPlan infer = PlanMemory(*compiled->inference, {});
-  int64_t slots = 0;
-  for (int64_t b : train.slot_bytes) slots += b;
+  const int64_t slots = train.total_bytes() - train.own_bytes;  // the shared buffers
   auto row = [](const char* what, int64_t bytes, const std::string& note) {
     return absl::StrFormat("  %-28s %15s bytes%s\n", what, WithThousands(bytes), note);
   };
@@ -67,15 +75,14 @@ int RunShow(const std::vector<std::string>& args) {
   flags.Int64("batch", &batch, "batch size of the training-memory figures (default: the model's train.batch_size, or 64)");
   if (std::optional<int> exit_code = flags.Parse(args)) return *exit_code;
 
-  std::vector<std::string> warnings;
-  auto graph = LoadGraph(path, 1, &warnings);
+  auto parsed = ReadModelFile(path);  // the resolved model as written (no batch size applied)
+  if (!parsed.ok()) return flags.Fail(parsed.status());
+  auto graph = BuildAt(*parsed, path, 1);
   if (!graph.ok()) return flags.Fail(graph.status());
-  for (const std::string& w : warnings) std::fprintf(stderr, "nitro show: warning: %s\n", w.c_str());
+  for (const std::string& w : parsed->warnings) std::fprintf(stderr, "nitro show: warning: %s\n", w.c_str());
   if (expanded) {
     std::printf("# %s, expanded by `nitro show --expanded`: every call, shape, divisor and pooling written out.\n",
                 path.c_str());
-    auto parsed = ReadModelFile(path);  // the resolved model as written (no batch size applied)
-    if (!parsed.ok()) return flags.Fail(parsed.status());
     std::fputs(ModelToText(parsed->model).c_str(), stdout);
     return 0;
   }
@@ -84,7 +91,7 @@ int RunShow(const std::vector<std::string>& args) {
   std::fputs(FormatSummary(*summary).c_str(), stdout);
   if (batch <= 0) batch = graph->model().train().batch_size() > 0 ? graph->model().train().batch_size() : 64;
   // A model that validates but cannot be trained as it is (no blocks, say) still gets its summary.
-  auto memory = FormatTrainingMemory(path, batch);
+  auto memory = FormatTrainingMemory(*parsed, path, batch);
   std::fputs(memory.ok() ? memory->c_str()
                          : absl::StrCat("\ntraining memory: none, the training graph cannot be derived: ",
                                         memory.status().message(), "\n")
