@@ -1,5 +1,5 @@
-// Benchmark of the forward convolution and Linear kernels. Per VGG8B CIFAR-10 conv layer (3×3,
-// pad 1) and per Linear shape of the paper models: GMAC/s and the share of this CPU's probed peak
+// Benchmark of the forward convolution, ConvBlockGrad and Linear kernels. Per VGG8B CIFAR-10 conv
+// layer (3×3, pad 1) and per Linear shape of the paper models: GMAC/s and the share of this CPU's probed peak
 // (bench/mac_peak.h) for the old paths (im2col + the AVX2 Linear kernel; the AVX2 Linear kernel)
 // and the int16 GEMM of every tier this CPU runs, at 1 and 2 threads. The share at n threads is
 // taken of n times the one-core peak of the tier's instruction. "cpu %" is the same share computed
@@ -7,7 +7,7 @@
 // what the kernel does while it has the cores. Every result is checked against the first path's,
 // bit for bit.
 //
-//   bench/conv_bench [--batch=64] [--reps=5] [--threads=1,2] [--layers=b0,b1,...,fc1,...]
+//   bench/conv_bench [--batch=64] [--reps=5] [--threads=1,2] [--layers=b0,b1,...,fc1,...] [--parts=conv,grad,linear]
 #include <time.h>
 
 #include <algorithm>
@@ -27,6 +27,7 @@
 #include "bench/mac_peak.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/conv2d_im2col.h"
+#include "ops/kernels/conv_block_grad.h"
 #include "ops/kernels/gemm_s16.h"
 #include "ops/kernels/linear_avx2.h"
 #include "tbb/task_arena.h"
@@ -40,11 +41,12 @@ using kernels::GemmTier;
 
 struct ConvLayer {
   const char* name;
-  int64_t C, H, F;  // input channels, image side, filters
+  int64_t C, H, F;     // input channels, image side, filters
+  int64_t PKH, PKW;    // the block's head pool (a window per non-zero delta of ConvBlockGrad)
 };
 // VGG8B CIFAR-10 (models/vgg8b_cifar10.pbtxt).
-const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128},   {"b1", 128, 32, 256}, {"b2", 256, 16, 256},
-                                 {"b3", 256, 16, 512}, {"b4", 512, 8, 512},  {"b5", 512, 4, 512}};
+const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128, 8, 4},   {"b1", 128, 32, 256, 8, 8}, {"b2", 256, 16, 256, 4, 4},
+                                 {"b3", 256, 16, 512, 8, 4}, {"b4", 512, 8, 512, 4, 2},  {"b5", 512, 4, 512, 2, 1}};
 
 struct LinearLayer {
   const char* name;
@@ -74,8 +76,9 @@ std::string Hundredths(int64_t x100) {
 struct Options {
   int64_t batch = 64, reps = 5;
   std::vector<int> threads = {1, 2};
-  std::vector<std::string> only;
+  std::vector<std::string> only, parts = {"conv", "grad", "linear"};
   bool Wants(const char* name) const { return only.empty() || std::find(only.begin(), only.end(), name) != only.end(); }
+  bool Runs(const char* part) const { return std::find(parts.begin(), parts.end(), part) != parts.end(); }
 };
 
 // A kernel under test: runs the layer once into its output, false when it does not apply.
@@ -163,6 +166,35 @@ int BenchConv(const ConvLayer& l, const Peaks& peaks, const Options& o, std::mt1
   return RunPaths(l.name, n * d.C * 9, paths, o);
 }
 
+// ConvBlockGrad, the fused sparse backward of the block below its head pool: a delta per pool
+// window (int32, up to ±2^18 as the head's input delta reaches, so most pairs need both 16-bit
+// parts), NITRO-ReLU inputs of both signs. The MACs counted are the sparse ones, one 3×3×C patch
+// per window; the share is of the pair-product instruction's peak.
+int BenchBlockGrad(const ConvLayer& l, const Peaks& peaks, const Options& o, std::mt19937_64& gen) {
+  const ConvDims d{o.batch, l.C, l.H, l.H, l.F, 3, 3, 1};
+  const kernels::PoolDims pool{d.B, d.F, d.Ho(), d.Wo(), l.PKH, l.PKW, 0, 0};
+  std::uniform_int_distribution<int> bytes(-128, 127), deltas(-(1 << 18), 1 << 18);
+  std::vector<int8_t> x(d.B * d.C * d.H * d.W), a(d.B * d.F * d.Ho() * d.Wo()), s(a.size());
+  for (auto& v : x) v = static_cast<int8_t>(bytes(gen));
+  for (auto& v : a) v = static_cast<int8_t>(bytes(gen));
+  for (auto& v : s) v = static_cast<int8_t>(bytes(gen));
+  std::vector<int32_t> dy(d.B * d.F * pool.Ho() * pool.Wo());
+  for (auto& v : dy) v = deltas(gen);
+  const int64_t n = d.F * d.C * 9;
+  auto path = [&](std::string name, int64_t peak, GemmTier tier) {
+    return Path{std::move(name), peak, [&, tier](std::vector<int32_t>* g) {
+                  g->resize(n);
+                  kernels::ConvBlockGrad(dy.data(), a.data(), s.data(), x.data(), g->data(), pool, d, 4, tier);
+                  return true;
+                }};
+  };
+  std::vector<Path> paths = {path("block_grad portable", 0, GemmTier::kNone)};
+  for (const auto& [tier, peak] : NewTiers(peaks)) {
+    paths.push_back(path(std::string("block_grad ") + kernels::GemmTierName(tier), peak, tier));
+  }
+  return RunPaths(l.name, static_cast<int64_t>(dy.size()) * d.C * 9, paths, o);
+}
+
 int BenchLinear(const LinearLayer& l, const Peaks& peaks, const Options& o, std::mt19937_64& gen) {
   const int64_t B = o.batch;
   std::uniform_int_distribution<int> xs(-128, 127), ws(-64, 64);
@@ -201,7 +233,7 @@ int BenchLinear(const LinearLayer& l, const Peaks& peaks, const Options& o, std:
 
 // Declares the flags; the comma lists are split after parsing. nullopt: run.
 std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
-  std::string threads = "1,2", layers;
+  std::string threads = "1,2", layers, parts = "conv,grad,linear";
   cli::FlagSet flags("conv_bench",
                      "Times every VGG8B CIFAR-10 conv layer (and the Linear shapes) through the old im2col path "
                      "and each GEMM tier this CPU has, at each thread count, and checks every result bit for "
@@ -212,6 +244,8 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
   flags.String("layers", &layers, "comma-separated layer names (b0, b1, ..., fc, ...)")
       .Value("NAMES")
       .DefaultText("all");
+  flags.String("parts", &parts, "comma-separated kernel kinds: conv (forward), grad (ConvBlockGrad), linear")
+      .Value("KINDS");
   if (std::optional<int> exit_code = flags.Parse(std::vector<std::string>(argv + 1, argv + argc))) return exit_code;
   if (o->batch <= 0 || o->reps <= 0) return flags.UsageError("--batch and --reps must be positive");
   o->threads.clear();
@@ -221,6 +255,10 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
     o->threads.push_back(n);
   }
   if (!layers.empty()) o->only = absl::StrSplit(layers, ',');
+  o->parts = absl::StrSplit(parts, ',');
+  for (const std::string& p : o->parts) {
+    if (p != "conv" && p != "grad" && p != "linear") return flags.UsageError(absl::StrCat("unknown part '", p, "'"));
+  }
   return std::nullopt;
 }
 
@@ -236,10 +274,13 @@ int Main(int argc, char** argv) {
   std::mt19937_64 gen(7);
   int mismatches = 0;
   for (const ConvLayer& l : kConvLayers) {
-    if (o.Wants(l.name)) mismatches += BenchConv(l, peaks, o, gen);
+    if (o.Runs("conv") && o.Wants(l.name)) mismatches += BenchConv(l, peaks, o, gen);
+  }
+  for (const ConvLayer& l : kConvLayers) {
+    if (o.Runs("grad") && o.Wants(l.name)) mismatches += BenchBlockGrad(l, peaks, o, gen);
   }
   for (const LinearLayer& l : kLinearLayers) {
-    if (o.Wants(l.name)) mismatches += BenchLinear(l, peaks, o, gen);
+    if (o.Runs("linear") && o.Wants(l.name)) mismatches += BenchLinear(l, peaks, o, gen);
   }
   return mismatches == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // Tests of the element-wise kernels against the spec's worked values and their defining formulas.
 #include "ops/kernels/elementwise.h"
 
+#include <climits>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,22 @@ TEST(NitroReluGrad, PiecewiseDivisorOfTheReference) {
   std::vector<int32_t> out(4);
   NitroReluGrad(big.data(), top.data(), out.data(), 4, 4);
   EXPECT_EQ(out, (std::vector<int32_t>{-1, 1, 0, 1}));
+}
+
+TEST(NitroReluGrad, EqualsTheDefiningQuotientForEveryInput) {
+  // ds = trunc(d / g(s)) in int64 arithmetic, for every int8 s and deltas at the edges of int32.
+  const std::vector<int32_t> deltas = {0, 1, -1, 3, -3, 4, -4, 5, -5, 123456, -123456, INT32_MAX, INT32_MAX - 1,
+                                       INT32_MIN, INT32_MIN + 1, INT32_MIN + 2};
+  for (int alpha : {3, 4, 16}) {
+    const TruncDivider by_alpha(alpha);
+    for (int v = -128; v < 128; ++v) {
+      const int64_t g = (v >= 0 && v < 127) ? 1 : (v < 0 && v >= -127 ? alpha : 2147483647);
+      for (int32_t d : deltas) {
+        ASSERT_EQ(NitroReluGradValue(d, v, by_alpha), static_cast<int32_t>(int64_t{d} / g))
+            << "alpha " << alpha << " s " << v << " d " << d;
+      }
+    }
+  }
 }
 
 TEST(Scale, TruncatesThenSaturatesSymmetrically) {

@@ -135,8 +135,22 @@ void ScalarTile(const int32_t* const* rows, const int64_t* koff, int64_t steps, 
   }
 }
 
+template <int NP, bool WIDE>
+void ScalarPatchPass(uint32_t* ak, const int32_t* lo, const int32_t* hi, const int8_t* const* xa,
+                     const int8_t* const* xb, int64_t o, int64_t len) {
+  PatchPassTail<NP, WIDE>(ak, lo, hi, xa, xb, o, 0, len);
+}
+
+template <int NP>
+void FillScalarPatchPasses(TierKernels& k) {
+  k.patch_pass[NP - 1][0] = &ScalarPatchPass<NP, false>;
+  k.patch_pass[NP - 1][1] = &ScalarPatchPass<NP, true>;
+  if constexpr (NP > 1) FillScalarPatchPasses<NP - 1>(k);
+}
+
 TierKernels MakeScalar() {
   TierKernels k{"scalar", kScalarLanes, 3, 2, {}, &StoreTransposedScalar};
+  FillScalarPatchPasses<kMaxPatchPairs>(k);
   k.fn[0][0] = &ScalarTile<1, 1>;
   k.fn[0][1] = &ScalarTile<1, 2>;
   k.fn[1][0] = &ScalarTile<2, 1>;
@@ -700,6 +714,39 @@ bool LinearForwardS16(const int8_t* x, const int32_t* w, int32_t* z, int64_t B, 
 }
 bool LinearForwardS16(const int16_t* x, const int32_t* w, int32_t* z, int64_t B, int64_t I, int64_t O, GemmTier tier) {
   return LinearForwardImpl(x, w, z, B, I, O, tier);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The patch sums of the sparse Conv2D weight gradient.
+
+bool PatchSumS8(uint32_t* acc, const int32_t* d, const int64_t* off, int64_t n, const int8_t* x, int64_t rows,
+                int64_t len, int64_t stride, GemmTier tier) {
+  const TierKernels* k = KernelsOf(tier);
+  if (k == nullptr) return false;
+  auto word = [](int32_t e0, int32_t e1) {
+    return static_cast<int32_t>((static_cast<uint32_t>(e0) & 0xffffu) | (static_cast<uint32_t>(e1) << 16));
+  };
+  int32_t lo[gemm::kMaxPatchPairs], hi[gemm::kMaxPatchPairs];
+  const int8_t* xa[gemm::kMaxPatchPairs];
+  const int8_t* xb[gemm::kMaxPatchPairs];
+  for (int64_t p = 0; p < n;) {
+    int np = 0;
+    bool wide = false;
+    for (; np < gemm::kMaxPatchPairs && p < n; ++np) {
+      // An odd last patch is paired with itself at delta 0.
+      const bool two = p + 1 < n;
+      const int32_t d0 = d[p], d1 = two ? d[p + 1] : 0;
+      xa[np] = x + off[p];
+      xb[np] = two ? x + off[p + 1] : xa[np];
+      lo[np] = word(Lo16(d0), Lo16(d1));
+      hi[np] = word(Hi16(d0), Hi16(d1));
+      wide |= hi[np] != 0;
+      p += two ? 2 : 1;
+    }
+    const gemm::PatchPassFn pass = k->patch_pass[np - 1][wide ? 1 : 0];
+    for (int64_t r = 0; r < rows; ++r) pass(acc + r * len, lo, hi, xa, xb, r * stride, len);
+  }
+  return true;
 }
 
 }  // namespace nitro::kernels

@@ -115,6 +115,17 @@ bool LinearWeightGradS16(const int8_t* dz, const int16_t* x, int32_t* g, int64_t
 bool LinearWeightGradS16(const int32_t* dz, const int16_t* x, int32_t* g, int64_t B, int64_t I, int64_t O,
                          GemmTier tier = ActiveGemmTier());
 
+// The patch sums of the sparse Conv2D weight gradient (conv2d_sparse_grad.h): n patches of `rows`
+// rows of `len` int8 values, patch p's row k starting at x + off[p] + k·stride, scaled by the
+// int32 deltas d[p] and added to a uint32 accumulator of rows × len:
+//   acc[k·len + t] += Σ_{p < n} d[p] · x[off[p] + k·stride + t]   (mod 2^32).
+// Patches go in pairs through the pair products (vpmaddwd, vpdpwssd), up to four pairs per pass
+// over the accumulator; a pair whose deltas do not both fit int16 adds its Hi16 parts, shifted
+// by 16, as a second product (d ≡ Hi16(d)·2^16 + Lo16(d)). So the result is exact for every int32
+// delta, and it equals the portable loop's. Returns false, writing nothing, when tier is kNone.
+bool PatchSumS8(uint32_t* acc, const int32_t* d, const int64_t* off, int64_t n, const int8_t* x, int64_t rows,
+                int64_t len, int64_t stride, GemmTier tier = ActiveGemmTier());
+
 }  // namespace nitro::kernels
 
 #endif  // NITRO_OPS_KERNELS_GEMM_S16_H_

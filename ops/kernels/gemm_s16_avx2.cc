@@ -68,9 +68,65 @@ void FillRow(TierKernels& k) {
   if constexpr (R > 1) FillRow<R - 1>(k);
 }
 
+// One step of the patch sums over 16 channels: patches a and b interleaved into int16 pairs, the
+// first 8 channels in *p0, the next 8 in *p1.
+NITRO_TARGET_AVX2 inline void PatchPairs(const int8_t* a, const int8_t* b, __m256i* p0, __m256i* p1) {
+  const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+  const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  *p0 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(va, vb));
+  *p1 = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(va, vb));
+}
+
+// 16 accumulators from at: two vpmaddwd chains (channels t..t+7 and t+8..t+15) per 16-bit part.
+template <int NP, bool WIDE>
+NITRO_TARGET_AVX2 inline void PatchStep(uint32_t* at, const int8_t* const* xa, const int8_t* const* xb, int64_t o,
+                                        const __m256i* l, const __m256i* h) {
+  __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+  __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 8));
+  __m256i h0 = _mm256_setzero_si256(), h1 = _mm256_setzero_si256();
+#pragma GCC unroll 4
+  for (int q = 0; q < NP; ++q) {
+    __m256i p0, p1;
+    PatchPairs(xa[q] + o, xb[q] + o, &p0, &p1);
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(p0, l[q]));
+    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(p1, l[q]));
+    if constexpr (WIDE) {
+      h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(p0, h[q]));
+      h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(p1, h[q]));
+    }
+  }
+  if constexpr (WIDE) {
+    a0 = _mm256_add_epi32(a0, _mm256_slli_epi32(h0, 16));
+    a1 = _mm256_add_epi32(a1, _mm256_slli_epi32(h1, 16));
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), a0);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + 8), a1);
+}
+
+template <int NP, bool WIDE>
+NITRO_TARGET_AVX2 void PatchPass(uint32_t* ak, const int32_t* lo, const int32_t* hi, const int8_t* const* xa,
+                                 const int8_t* const* xb, int64_t o, int64_t len) {
+  __m256i l[NP], h[NP];
+  for (int q = 0; q < NP; ++q) {
+    l[q] = _mm256_set1_epi32(lo[q]);
+    h[q] = _mm256_set1_epi32(WIDE ? hi[q] : 0);
+  }
+  int64_t t = 0;
+  for (; t + 16 <= len; t += 16) PatchStep<NP, WIDE>(ak + t, xa, xb, o + t, l, h);
+  PatchPassTail<NP, WIDE>(ak, lo, hi, xa, xb, o, t, len);
+}
+
+template <int NP>
+void FillPatchPasses(TierKernels& k) {
+  k.patch_pass[NP - 1][0] = &PatchPass<NP, false>;
+  k.patch_pass[NP - 1][1] = &PatchPass<NP, true>;
+  if constexpr (NP > 1) FillPatchPasses<NP - 1>(k);
+}
+
 TierKernels Make() {
   TierKernels k{"avx2", 8, kRows, kVectors, {}, &StoreTransposedAvx2};
   FillRow<kRows>(k);
+  FillPatchPasses<kMaxPatchPairs>(k);
   return k;
 }
 

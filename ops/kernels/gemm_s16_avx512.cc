@@ -65,9 +65,66 @@ void FillRow(TierKernels& k) {
   if constexpr (R > 1) FillRow<R - 1>(k);
 }
 
+// The patch sums: 16 channels of patches a and b interleaved into 16 int16 pairs.
+NITRO_TARGET_AVX512 inline __m512i PatchPairs(const int8_t* a, const int8_t* b) {
+  const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+  const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  return _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(va, vb), _mm_unpacklo_epi8(va, vb)));
+}
+
+// V vectors (16·V accumulators from at) of one pass, the patches read from offset o of each row
+// pointer. Each vector is its own vpdpwssd chain, so V chains run in parallel; the hi sums go to
+// a second chain that is shifted into the accumulator once.
+template <int NP, bool WIDE, int V>
+NITRO_TARGET_AVX512 inline void PatchStep(uint32_t* at, const int8_t* const* xa, const int8_t* const* xb, int64_t o,
+                                          const __m512i* lo, const __m512i* hi) {
+  __m512i acc[V], hs[V];
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    acc[v] = _mm512_loadu_si512(at + 16 * v);
+    if constexpr (WIDE) hs[v] = _mm512_setzero_si512();
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < NP; ++q) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const __m512i x = PatchPairs(xa[q] + o + 16 * v, xb[q] + o + 16 * v);
+      acc[v] = _mm512_dpwssd_epi32(acc[v], x, lo[q]);
+      if constexpr (WIDE) hs[v] = _mm512_dpwssd_epi32(hs[v], x, hi[q]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    if constexpr (WIDE) acc[v] = _mm512_add_epi32(acc[v], _mm512_slli_epi32(hs[v], 16));
+    _mm512_storeu_si512(at + 16 * v, acc[v]);
+  }
+}
+
+template <int NP, bool WIDE>
+NITRO_TARGET_AVX512 void PatchPass(uint32_t* ak, const int32_t* lo, const int32_t* hi, const int8_t* const* xa,
+                                   const int8_t* const* xb, int64_t o, int64_t len) {
+  __m512i l[NP], h[NP];
+  for (int q = 0; q < NP; ++q) {
+    l[q] = _mm512_set1_epi32(lo[q]);
+    h[q] = _mm512_set1_epi32(WIDE ? hi[q] : 0);
+  }
+  int64_t t = 0;
+  for (; t + 64 <= len; t += 64) PatchStep<NP, WIDE, 4>(ak + t, xa, xb, o + t, l, h);
+  for (; t + 16 <= len; t += 16) PatchStep<NP, WIDE, 1>(ak + t, xa, xb, o + t, l, h);
+  PatchPassTail<NP, WIDE>(ak, lo, hi, xa, xb, o, t, len);
+}
+
+template <int NP>
+void FillPatchPasses(TierKernels& k) {
+  k.patch_pass[NP - 1][0] = &PatchPass<NP, false>;
+  k.patch_pass[NP - 1][1] = &PatchPass<NP, true>;
+  if constexpr (NP > 1) FillPatchPasses<NP - 1>(k);
+}
+
 TierKernels Make() {
   TierKernels k{"avx512-vnni", 16, kRows, kVectors, {}, &StoreTransposedAvx2};
   FillRow<kRows>(k);
+  FillPatchPasses<kMaxPatchPairs>(k);
   return k;
 }
 

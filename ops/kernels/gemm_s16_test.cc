@@ -1,6 +1,7 @@
 // Property tests of the int16 GEMM kernels: on every tier this CPU runs, Conv2D and Linear
-// forward equal the portable reference kernels bit for bit, on random data and on data whose
-// int32 sums wrap, for one- and two-plane weights, odd edges, and 1 or 2 threads.
+// forward, the Linear weight gradient and the sparse patch sums equal the portable reference
+// kernels bit for bit, on random data and on data whose int32 sums wrap, for one- and two-plane
+// operands, odd edges, and 1 or 2 threads.
 #include "ops/kernels/gemm_s16.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "ops/kernels/conv2d.h"
+#include "ops/kernels/conv2d_sparse_grad.h"
 #include "ops/kernels/linear.h"
 #include "tbb/task_arena.h"
 
@@ -281,6 +283,72 @@ TEST(GemmS16, ConvPackedOnceServesManyBatches) {
 }
 
 // Results are identical for 1 and 2 threads (and equal to the reference).
+// The portable meaning of PatchSumS8: one delta times one row at a time.
+std::vector<uint32_t> PatchSumReference(std::vector<uint32_t> acc, const std::vector<int32_t>& d,
+                                        const std::vector<int64_t>& off, const std::vector<int8_t>& x, int64_t rows,
+                                        int64_t len, int64_t stride) {
+  for (size_t p = 0; p < d.size(); ++p) {
+    for (int64_t k = 0; k < rows; ++k) MacRowU32(acc.data() + k * len, d[p], x.data() + off[p] + k * stride, len);
+  }
+  return acc;
+}
+
+TEST(GemmS16, PatchSumMatchesReference) {
+  std::mt19937_64 gen(17);
+  // Delta ranges: int16 (one product per pair), just beyond it and the whole int32 range (the Hi16
+  // part too), and extremes only, where the pair products and the sums wrap.
+  const int64_t kDeltaRanges[][2] = {{-300, 300}, {INT16_MIN, INT16_MAX}, {-70000, 70000}, {INT32_MIN, INT32_MAX}};
+  for (GemmTier tier : RunnableGemmTiers()) {
+    for (int64_t len : {1, 9, 15, 16, 17, 48, 64, 80, 100, 384}) {
+      for (int64_t rows : {1, 3}) {
+        for (int64_t n : {0, 1, 2, 3, 7, 8, 9, 17}) {
+          for (int r = 0; r < 5; ++r) {
+            const int64_t stride = len + 5, span = (rows - 1) * stride + len, size = span + 200;
+            const std::vector<int8_t> x = r < 4 ? Random<int8_t>(gen, size, -128, 127)
+                                                : Extremes<int8_t>(gen, size, -128, 127);
+            const std::vector<int32_t> d = r < 4 ? Random<int32_t>(gen, n, kDeltaRanges[r][0], kDeltaRanges[r][1])
+                                                 : Extremes<int32_t>(gen, n, INT32_MIN, INT32_MAX);
+            std::vector<int64_t> off(n);
+            for (auto& o : off) o = static_cast<int64_t>(gen() % (size - span + 1));
+            if (n >= 2) off[1] = off[0];  // two patches at the same place
+            const std::vector<uint32_t> init = Random<uint32_t>(gen, rows * len, 0, UINT32_MAX);
+            std::vector<uint32_t> got = init;
+            ASSERT_TRUE(PatchSumS8(got.data(), d.data(), off.data(), n, x.data(), rows, len, stride, tier));
+            ASSERT_EQ(got, PatchSumReference(init, d, off, x, rows, len, stride))
+                << Label(tier) << " len " << len << " rows " << rows << " n " << n << " data " << r;
+          }
+        }
+      }
+    }
+  }
+  std::vector<uint32_t> acc(4);
+  const int32_t d = 1;
+  const int64_t off = 0;
+  const int8_t x[4] = {1, 2, 3, 4};
+  EXPECT_FALSE(PatchSumS8(acc.data(), &d, &off, 1, x, 1, 4, 4, GemmTier::kNone));
+  EXPECT_EQ(acc, std::vector<uint32_t>(4, 0u));
+}
+
+// The sparse weight gradient, whose int8 inputs take PatchSumS8 on the active tier, against the
+// dense portable Conv2DWeightGrad, with padding 0, 1 and 2 and sparse int32 deltas.
+TEST(GemmS16, SparseWeightGradMatchesDense) {
+  std::mt19937_64 gen(23);
+  for (int64_t pad : {0, 1, 2}) {
+    for (int64_t C : {1, 3, 16, 21}) {
+      const ConvDims d{3, C, 7, 6, 5, 3, 3, pad};
+      const std::vector<int8_t> x = Random<int8_t>(gen, d.B * d.C * d.H * d.W, -128, 127);
+      std::vector<int32_t> dz = Random<int32_t>(gen, d.B * d.F * d.Ho() * d.Wo(), INT32_MIN, INT32_MAX);
+      for (auto& v : dz) {
+        if (gen() % 4 != 0) v = 0;  // a quarter of the deltas non-zero
+      }
+      std::vector<int32_t> want(d.F * d.C * d.KH * d.KW), got(want.size());
+      Conv2DWeightGrad(dz.data(), x.data(), want.data(), d);
+      Conv2DWeightGradSparse(dz.data(), x.data(), got.data(), d);
+      EXPECT_EQ(got, want) << "pad " << pad << " C " << C;
+    }
+  }
+}
+
 TEST(GemmS16, ThreadCountDoesNotChangeResults) {
   std::mt19937_64 gen(16);
   const ConvDims d{4, 48, 12, 12, 72, 3, 3, 1};

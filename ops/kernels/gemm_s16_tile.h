@@ -37,6 +37,40 @@ void StoreTransposedAvx2(const uint32_t* lo, const uint32_t* hi, int64_t width, 
 constexpr int kMaxTileRows = 8;
 constexpr int kMaxTileVectors = 4;
 
+// One row of one pass of the patch sums of gemm_s16.h's PatchSumS8, over np <= kMaxPatchPairs
+// pairs of int8 patches: for t < len,
+//   ak[t] += Σ_{q < np} dot(xa[q][o + t], xb[q][o + t]; lo[q]) + 2^16 · Σ_{q < np} dot(...; hi[q])
+// (mod 2^32), where dot(a, b; w) = a·e0 + b·e1 for the int16 pair word w = uint16(e0) | uint16(e1)
+// << 16. lo[q] and hi[q] are the Lo16 and Hi16 parts of the pair's two deltas (d ≡ hi·2^16 + lo);
+// the hi sums are only formed when `wide` (the table's second index). Every pair product is exact
+// in int32 (|e| <= 2^15, |x| <= 2^7) and the sums wrap modulo 2^32.
+using PatchPassFn = void (*)(uint32_t* ak, const int32_t* lo, const int32_t* hi, const int8_t* const* xa,
+                             const int8_t* const* xb, int64_t o, int64_t len);
+constexpr int kMaxPatchPairs = 4;
+
+// dot(a, b; lo) + 2^16 · dot(a, b; hi) modulo 2^32: one accumulator element of a pass, in plain
+// C++ (the scalar tier, and the tails of the SIMD tiers).
+inline uint32_t PatchPairTerm(int32_t lo, int32_t hi, int32_t a, int32_t b) {
+  auto dot = [&](int32_t w) {
+    const int32_t e0 = static_cast<int16_t>(static_cast<uint32_t>(w) & 0xffffu);
+    const int32_t e1 = static_cast<int16_t>(static_cast<uint32_t>(w) >> 16);
+    return static_cast<uint32_t>(a * e0) + static_cast<uint32_t>(b * e1);
+  };
+  return dot(lo) + (dot(hi) << 16);
+}
+
+// Elements [t0, len) of a pass's row in plain C++: the tails the SIMD tiers leave, and the whole
+// row for the scalar tier.
+template <int NP, bool WIDE>
+inline void PatchPassTail(uint32_t* ak, const int32_t* lo, const int32_t* hi, const int8_t* const* xa,
+                          const int8_t* const* xb, int64_t o, int64_t t0, int64_t len) {
+  for (int q = 0; q < NP; ++q) {
+    const int8_t* a = xa[q] + o;
+    const int8_t* b = xb[q] + o;
+    for (int64_t t = t0; t < len; ++t) ak[t] += PatchPairTerm(lo[q], WIDE ? hi[q] : 0, a[t], b[t]);
+  }
+}
+
 // The kernels of one tier, indexed by [rows - 1][vectors - 1] for rows <= max_rows and
 // vectors <= max_vectors. A tile of the full shape is the fast case; narrower ones cover the edges.
 struct TierKernels {
@@ -46,6 +80,7 @@ struct TierKernels {
   int max_vectors;  // vectors of the full tile
   TileFn fn[kMaxTileRows][kMaxTileVectors];
   StoreFn store_transposed;
+  PatchPassFn patch_pass[kMaxPatchPairs][2];  // [np - 1][wide]
 };
 
 // nullptr when the tier is not compiled in; callers also check the CPU (gemm_s16.cc).

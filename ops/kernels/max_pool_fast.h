@@ -3,7 +3,7 @@
 // pass takes the element-wise max of the window's KH input rows (a contiguous, auto-vectorised loop
 // over W: vpmaxsb on int8), then each window's maximum is the max of a KW-wide run of that row.
 // The argmax is found afterwards by scanning the window for the first cell equal to its maximum, so
-// the comparison loop stays branch-free. Planes (image × channel) are split over threads with
+// the comparison loop stays branch-free; an interior int8 window scans each row as one 64-bit word. Planes (image × channel) are split over threads with
 // tbb::parallel_for; each plane's outputs are written by one task, so any thread count gives the
 // same result.
 #ifndef NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "base/check.h"
@@ -80,6 +82,32 @@ bool FirstArgmax(const X* plane, const PoolDims& d, int64_t i, int64_t j, X m, i
   return false;
 }
 
+// FirstArgmax for an int8 window of at most 8 columns that lies inside the plane (no pad cell), with
+// 8 more bytes readable after each of its rows' starts: each row is one 64-bit word, and the first
+// byte equal to m is the lowest byte whose XOR with m is zero. The zero-byte test
+// (v - 0x01…01) & ~v & 0x80…80 flags every zero byte and, above the lowest zero byte, possibly
+// others; the lowest flag is always exact, which is the one taken.
+inline bool FirstArgmaxInteriorS8(const int8_t* plane, const PoolDims& d, int64_t i, int64_t j, int8_t m,
+                                  int64_t* iy, int64_t* ix) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const uint64_t mm = kOnes * static_cast<uint8_t>(m);
+  const uint64_t keep = d.KW >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * d.KW)) - 1;  // the window's bytes
+  const int64_t y0 = i * d.KH - d.PH, x0 = j * d.KW - d.PW;
+  for (int64_t k = 0; k < d.KH; ++k) {
+    uint64_t w;
+    std::memcpy(&w, plane + (y0 + k) * d.W + x0, 8);
+    const uint64_t v = w ^ mm;  // little-endian: byte l is column x0 + l
+    const uint64_t zero = (v - kOnes) & ~v & kHighs & keep;
+    if (zero != 0) {
+      *iy = y0 + k;
+      *ix = x0 + (__builtin_ctzll(zero) >> 3);
+      return true;
+    }
+  }
+  NITRO_DCHECK(false);  // m is a value of the window
+  return false;
+}
+
 // Calls fn(i, j, iy, ix) for each window of one plane (d.B = d.C = 1 is not required: only H, W,
 // kernel and pad are read) whose first maximum is an input cell (iy, ix). row: Wo·KW scratch.
 template <typename X, typename Fn>
@@ -87,9 +115,22 @@ void ForEachPoolArgmax(const X* plane, const PoolDims& d, X* row, Fn&& fn) {
   const int64_t Ho = d.Ho(), Wo = d.Wo();
   for (int64_t i = 0; i < Ho; ++i) {
     PoolRowMax(plane, d, i, row);
+    const int64_t y0 = i * d.KH - d.PH;
+    const bool rows_in = y0 >= 0 && y0 + d.KH <= d.H;
     for (int64_t j = 0; j < Wo; ++j) {
       int64_t iy, ix;
-      if (FirstArgmax(plane, d, i, j, RunMax(row + j * d.KW, d.KW), &iy, &ix)) fn(i, j, iy, ix);
+      const X m = RunMax(row + j * d.KW, d.KW);
+      bool found;
+      if constexpr (std::is_same_v<X, int8_t>) {
+        const int64_t x0 = j * d.KW - d.PW;
+        // Interior windows whose 8-byte row words stay inside the plane take the word scan.
+        const bool word_ok = rows_in && d.KW <= 8 && x0 >= 0 && x0 + d.KW <= d.W &&
+                             (y0 + d.KH - 1) * d.W + x0 + 8 <= d.H * d.W;
+        found = word_ok ? FirstArgmaxInteriorS8(plane, d, i, j, m, &iy, &ix) : FirstArgmax(plane, d, i, j, m, &iy, &ix);
+      } else {
+        found = FirstArgmax(plane, d, i, j, m, &iy, &ix);
+      }
+      if (found) fn(i, j, iy, ix);
     }
   }
 }
