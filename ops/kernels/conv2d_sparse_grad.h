@@ -13,12 +13,10 @@
 #include <vector>
 
 #include "base/check.h"
-#include "base/tsan.h"
 #include "ops/int_math.h"
 #include "ops/kernels/conv2d.h"
 #include "ops/kernels/gemm_s16.h"
-#include "tbb/blocked_range.h"
-#include "tbb/parallel_for.h"
+#include "ops/kernels/parallel_for.h"
 
 namespace nitro::kernels {
 
@@ -33,16 +31,18 @@ std::vector<X> ToPaddedChannelsLast(const X* x, const ConvDims& d) {
   // Per input row and block of 64 channels: the block's rows stay in L1 while each position's
   // channels are written contiguously.
   constexpr int64_t kChannelBlock = 64;
-  tbb::parallel_for(int64_t{0}, d.B, [&](int64_t m) {  // each image's copy is one task's
-    const X* image = x + m * d.C * d.H * d.W;
-    X* out = xt.data() + m * Hp * Wp * d.C + (d.pad * Wp + d.pad) * d.C;
-    for (int64_t y = 0; y < d.H; ++y) {
-      for (int64_t c0 = 0; c0 < d.C; c0 += kChannelBlock) {
-        const int64_t c1 = std::min(d.C, c0 + kChannelBlock);
-        for (int64_t u = 0; u < d.W; ++u) {
-          X* dst = out + (y * Wp + u) * d.C;
-          const X* src = image + y * d.W + u;
-          for (int64_t c = c0; c < c1; ++c) dst[c] = src[c * d.H * d.W];
+  ParallelFor(IndexRange(0, d.B), [&](const IndexRange& images) {  // each image's copy is one task's
+    for (int64_t m = images.begin(); m < images.end(); ++m) {
+      const X* image = x + m * d.C * d.H * d.W;
+      X* out = xt.data() + m * Hp * Wp * d.C + (d.pad * Wp + d.pad) * d.C;
+      for (int64_t y = 0; y < d.H; ++y) {
+        for (int64_t c0 = 0; c0 < d.C; c0 += kChannelBlock) {
+          const int64_t c1 = std::min(d.C, c0 + kChannelBlock);
+          for (int64_t u = 0; u < d.W; ++u) {
+            X* dst = out + (y * Wp + u) * d.C;
+            const X* src = image + y * d.W + u;
+            for (int64_t c = c0; c < c1; ++c) dst[c] = src[c * d.H * d.W];
+          }
         }
       }
     }
@@ -95,9 +95,7 @@ void ForEachFilterBlockGrad(const ConvDims& d, int32_t* g, Fn&& add_filters) {
   const int64_t by_cache = std::max<int64_t>(1, (int64_t{128} << 10) / (4 * per_filter));  // ~128 KB of acc
   const int64_t fb = std::max<int64_t>(1, std::min(by_cache, (d.F + 7) / 8));              // >= 8 blocks
   const int64_t blocks = (d.F + fb - 1) / fb;
-  TsanHappensBefore(&tsan_fork_token);  // base/tsan.h
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, blocks, 1), [&](const tbb::blocked_range<int64_t>& r) {
-    TsanHappensAfter(&tsan_fork_token);
+  ParallelFor(IndexRange(0, blocks, 1), [&](const IndexRange& r) {
     std::vector<uint32_t> acc(fb * per_filter);
     for (int64_t b = r.begin(); b < r.end(); ++b) {
       const int64_t f0 = b * fb, f1 = std::min(d.F, f0 + fb);
@@ -110,9 +108,7 @@ void ForEachFilterBlockGrad(const ConvDims& d, int32_t* g, Fn&& add_filters) {
         }
       }
     }
-    TsanHappensBefore(&tsan_join_token);
   });
-  TsanHappensAfter(&tsan_join_token);
 }
 
 template <typename D, typename X>

@@ -9,8 +9,7 @@
 
 #include "ops/kernels/gemm_s16_tile.h"
 #include "ops/kernels/linear_avx2.h"
-#include "tbb/blocked_range.h"
-#include "tbb/parallel_for.h"
+#include "ops/kernels/parallel_for.h"
 
 namespace nitro::kernels {
 
@@ -318,7 +317,7 @@ constexpr int64_t kPackSteps = 1024;
 template <typename Fetch>
 bool PackPlane(PackedPanel* p, bool hi, const Fetch& fetch) {
   std::atomic<bool> wide{false};
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, p->blocks()), [&](const tbb::blocked_range<int64_t>& r) {
+  ParallelFor(IndexRange(0, p->blocks()), [&](const IndexRange& r) {
     std::vector<uint32_t> cols(p->block_cols * kPackSteps);  // [column][step] words of one pass
     bool any_wide = false;
     for (int64_t b = r.begin(); b < r.end(); ++b) {
@@ -401,7 +400,7 @@ void RunTiles(const PackedPanel& p, const int64_t* koff, int64_t nrows, const Ro
   const int64_t ngroups = (nrows + group - 1) / group;
   const int64_t slice = std::max<int64_t>(1, kSliceWords / p.block_cols);
   const bool two = p.planes == 2 || rows.planes == 2;
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, ngroups), [&](const tbb::blocked_range<int64_t>& range) {
+  ParallelFor(IndexRange(0, ngroups), [&](const IndexRange& range) {
     std::vector<int32_t> lo(group * p.block_cols), hi(two ? group * p.block_cols : 0);
     std::vector<const int32_t*> ptr_lo(group), ptr_hi(group);
     std::vector<uint32_t*> out(group);
@@ -527,7 +526,7 @@ bool ConvS16::ForwardImpl(const X* x, int32_t* z, int64_t batch) const {
   const int64_t HW = d.Ho() * d.Wo();
   for (int64_t b0 = 0; b0 < batch; b0 += group) {
     const int64_t n = std::min(group, batch - b0);
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, n * Cp), [&](const tbb::blocked_range<int64_t>& r) {
+    ParallelFor(IndexRange(0, n * Cp), [&](const IndexRange& r) {
       for (int64_t q = r.begin(); q < r.end(); ++q) {
         const int64_t b = q / Cp, cp = q % Cp;
         PadPlane(x + (b0 + b) * d.C * d.H * d.W, d, cp, padded.get() + b * img_words + cp * img_words / Cp);
@@ -575,7 +574,7 @@ struct LinearRows {
 bool WeightRows(const int32_t* w, int64_t O, int64_t I, bool hi, int32_t* out) {
   const int64_t S = (I + 1) / 2;
   std::atomic<bool> wide{false};
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, O), [&](const tbb::blocked_range<int64_t>& r) {
+  ParallelFor(IndexRange(0, O), [&](const IndexRange& r) {
     bool any = false;
     for (int64_t o = r.begin(); o < r.end(); ++o) {
       const int32_t* src = w + o * I;

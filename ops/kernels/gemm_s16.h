@@ -16,7 +16,7 @@
 // the micro-kernel reads every tap of every output pixel straight from it, so no im2col matrix
 // exists. Results go straight into the [B, F, Ho, Wo] layout through a transposing store.
 //
-// Threads split the output rows (tbb::parallel_for in the calling task arena). Each output
+// Threads split the output rows (ParallelFor of parallel_for.h, in the calling task arena). Each output
 // element is computed by exactly one task with a fixed order of steps, so the result does not
 // depend on the thread count (and integer sums modulo 2^32 do not depend on the order anyway).
 #ifndef NITRO_OPS_KERNELS_GEMM_S16_H_

@@ -5,9 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "base/tsan.h"
-#include "tbb/blocked_range.h"
-#include "tbb/parallel_for.h"
+#include "ops/kernels/parallel_for.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -124,9 +122,7 @@ bool ForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I,
   }
   // Output blocks of 4 rows of w are independent: split them over the task arena's threads
   // (disjoint outputs, so the result does not depend on the split).
-  TsanHappensBefore(&tsan_fork_token);  // base/tsan.h
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, Op / 4, 8), [&](const tbb::blocked_range<int64_t>& r) {
-    TsanHappensAfter(&tsan_fork_token);
+  ParallelFor(IndexRange(0, Op / 4, 8), [&](const IndexRange& r) {
     for (int64_t ob = r.begin(); ob < r.end(); ++ob) {
       const int64_t o = ob * 4;
       for (int64_t b = 0; b < B; ++b) {
@@ -141,9 +137,7 @@ bool ForwardImpl(const X* x, const int32_t* w, int32_t* z, int64_t B, int64_t I,
         for (int k = 0; k < 4 && o + k < O; ++k) z[b * O + o + k] = static_cast<int32_t>(hi[k]);
       }
     }
-    TsanHappensBefore(&tsan_join_token);
   });
-  TsanHappensAfter(&tsan_join_token);
   return true;
 }
 
@@ -174,9 +168,7 @@ bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, i
   // Per output o, the broadcast (dz[b,o], dz[b+1,o]) pairs of each pass (hi, or hi then lo).
   // Pairs of outputs are independent: split them over the task arena's threads.
   const int passes = fits16 ? 1 : 2;
-  TsanHappensBefore(&tsan_fork_token);  // base/tsan.h
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, (O + 1) / 2, 4), [&](const tbb::blocked_range<int64_t>& r) {
-    TsanHappensAfter(&tsan_fork_token);
+  ParallelFor(IndexRange(0, (O + 1) / 2, 4), [&](const IndexRange& r) {
     thread_local Scratch<int32_t> pair_buf;
     int32_t* pairs = pair_buf.Get(Bp / 2 * 2);
     thread_local Scratch<uint32_t> acc_buf;
@@ -233,9 +225,7 @@ bool WeightGradImpl(const D* dz, const X* x, int32_t* g, int64_t B, int64_t I, i
         }
       }
     }
-    TsanHappensBefore(&tsan_join_token);
   });
-  TsanHappensAfter(&tsan_join_token);
   return true;
 }
 

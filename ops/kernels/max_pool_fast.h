@@ -4,7 +4,7 @@
 // over W: vpmaxsb on int8), then each window's maximum is the max of a KW-wide run of that row.
 // The argmax is found afterwards by scanning the window for the first cell equal to its maximum, so
 // the comparison loop stays branch-free; an interior int8 window scans each row as one 64-bit word. Planes (image × channel) are split over threads with
-// tbb::parallel_for; each plane's outputs are written by one task, so any thread count gives the
+// ParallelFor (parallel_for.h); each plane's outputs are written by one task, so any thread count gives the
 // same result.
 #ifndef NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
 #define NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
@@ -17,8 +17,7 @@
 
 #include "base/check.h"
 #include "ops/kernels/max_pool.h"
-#include "tbb/blocked_range.h"
-#include "tbb/parallel_for.h"
+#include "ops/kernels/parallel_for.h"
 
 namespace nitro::kernels {
 
@@ -140,7 +139,7 @@ template <typename X, typename Fn>
 void ForEachPoolPlane(const PoolDims& d, Fn&& per_plane) {
   const int64_t planes = d.B * d.C;
   const int64_t grain = std::max<int64_t>(1, 16384 / (d.H * d.W));  // ~16 KB of input per task at least
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, planes, grain), [&](const tbb::blocked_range<int64_t>& r) {
+  ParallelFor(IndexRange(0, planes, grain), [&](const IndexRange& r) {
     std::vector<X> row(d.Wo() * d.KW);
     for (int64_t p = r.begin(); p < r.end(); ++p) per_plane(p, row.data());
   });

@@ -8,8 +8,7 @@
 #include <cstdint>
 
 #include "ops/kernels/elementwise.h"
-#include "tbb/blocked_range.h"
-#include "tbb/parallel_for.h"
+#include "ops/kernels/parallel_for.h"
 
 namespace nitro::kernels {
 
@@ -18,14 +17,13 @@ namespace nitro::kernels {
 inline void ScaleNitroReluParallel(const int32_t* z, int8_t* s, int8_t* a, int64_t n, int64_t divisor,
                                    int64_t alpha_inv) {
   constexpr int64_t kSlice = int64_t{1} << 16;
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, (n + kSlice - 1) / kSlice),
-                    [&](const tbb::blocked_range<int64_t>& r) {
-                      for (int64_t q = r.begin(); q < r.end(); ++q) {
-                        const int64_t b = q * kSlice, e = std::min(n, b + kSlice);
-                        Scale(z + b, s + b, e - b, divisor);
-                        NitroRelu(s + b, a + b, e - b, alpha_inv);
-                      }
-                    });
+  ParallelFor(IndexRange(0, (n + kSlice - 1) / kSlice), [&](const IndexRange& r) {
+    for (int64_t q = r.begin(); q < r.end(); ++q) {
+      const int64_t b = q * kSlice, e = std::min(n, b + kSlice);
+      Scale(z + b, s + b, e - b, divisor);
+      NitroRelu(s + b, a + b, e - b, alpha_inv);
+    }
+  });
 }
 
 }  // namespace nitro::kernels
