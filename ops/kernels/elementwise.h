@@ -66,14 +66,11 @@ inline void NitroRelu(const int8_t* s, int8_t* a, int64_t n, int64_t alpha_inv) 
 // ds = trunc(da / g(s)) with g = 1 on [0, 126], alpha_inv on [-127, -1], 2^31-1 at 127 and at
 // -128 (the reference's piecewise table, later conditions winning). So the gradient is 0 at the
 // upper saturation point except for |da| = 2^31-1 or da = -2^31, exactly as the reference.
-// All three quotients are formed and one is selected, without branches: s follows the data, so
-// a branch on it mispredicts often (ConvBlockGrad calls this once per pool window).
 inline int32_t NitroReluGradValue(int32_t d, int s, const TruncDivider& by_alpha) {
-  const int32_t by_one = d;                                                  // g = 1
-  const int32_t by_slope = by_alpha(d);                                      // g = alpha_inv
-  const int32_t by_max = (d == INT32_MAX) - (d <= -INT32_MAX);               // g = 2^31 - 1: trunc is ±1 or 0
-  const bool slope = s < 0 && s >= -127, one = s >= 0 && s < 127;
-  return one ? by_one : (slope ? by_slope : by_max);
+  constexpr int64_t kIntMax = 2147483647;
+  if (d == 0 || (s >= 0 && s < 127)) return d;        // g = 1 (or nothing to divide)
+  if (s < 0 && s >= -127) return by_alpha(d);         // g = alpha_inv
+  return static_cast<int32_t>(TruncDiv(d, kIntMax));  // g = 2^31 - 1
 }
 
 template <typename D>

@@ -104,14 +104,6 @@ std::vector<GemmTier> RunnableGemmTiers() {
 namespace gemm {
 namespace {
 
-inline int32_t DotPair(int32_t a, int32_t b) {
-  const int32_t a0 = static_cast<int16_t>(static_cast<uint32_t>(a) & 0xffffu);
-  const int32_t a1 = static_cast<int16_t>(static_cast<uint32_t>(a) >> 16);
-  const int32_t b0 = static_cast<int16_t>(static_cast<uint32_t>(b) & 0xffffu);
-  const int32_t b1 = static_cast<int16_t>(static_cast<uint32_t>(b) >> 16);
-  return static_cast<int32_t>(static_cast<uint32_t>(a0 * b0) + static_cast<uint32_t>(a1 * b1));
-}
-
 constexpr int kScalarLanes = 8;
 
 template <int R, int V>
@@ -722,9 +714,6 @@ bool PatchSumS8(uint32_t* acc, const int32_t* d, const int64_t* off, int64_t n, 
                 int64_t len, int64_t stride, GemmTier tier) {
   const TierKernels* k = KernelsOf(tier);
   if (k == nullptr) return false;
-  auto word = [](int32_t e0, int32_t e1) {
-    return static_cast<int32_t>((static_cast<uint32_t>(e0) & 0xffffu) | (static_cast<uint32_t>(e1) << 16));
-  };
   int32_t lo[gemm::kMaxPatchPairs], hi[gemm::kMaxPatchPairs];
   const int8_t* xa[gemm::kMaxPatchPairs];
   const int8_t* xb[gemm::kMaxPatchPairs];
@@ -737,8 +726,8 @@ bool PatchSumS8(uint32_t* acc, const int32_t* d, const int64_t* off, int64_t n, 
       const int32_t d0 = d[p], d1 = two ? d[p + 1] : 0;
       xa[np] = x + off[p];
       xb[np] = two ? x + off[p + 1] : xa[np];
-      lo[np] = word(Lo16(d0), Lo16(d1));
-      hi[np] = word(Hi16(d0), Hi16(d1));
+      lo[np] = Word(d0, d1);  // the Lo16 parts: Word keeps each value's low 16 bits
+      hi[np] = Word(Hi16(d0), Hi16(d1));
       wide |= hi[np] != 0;
       p += two ? 2 : 1;
     }

@@ -48,15 +48,21 @@ using PatchPassFn = void (*)(uint32_t* ak, const int32_t* lo, const int32_t* hi,
                              const int8_t* const* xb, int64_t o, int64_t len);
 constexpr int kMaxPatchPairs = 4;
 
-// dot(a, b; lo) + 2^16 · dot(a, b; hi) modulo 2^32: one accumulator element of a pass, in plain
-// C++ (the scalar tier, and the tails of the SIMD tiers).
+// The int16 pair product of two pair words, a0·b0 + a1·b1 modulo 2^32: one 32-bit lane of
+// vpmaddwd / vpdpwssd in plain C++ (the scalar tier).
+inline int32_t DotPair(int32_t a, int32_t b) {
+  const int32_t a0 = static_cast<int16_t>(static_cast<uint32_t>(a) & 0xffffu);
+  const int32_t a1 = static_cast<int16_t>(static_cast<uint32_t>(a) >> 16);
+  const int32_t b0 = static_cast<int16_t>(static_cast<uint32_t>(b) & 0xffffu);
+  const int32_t b1 = static_cast<int16_t>(static_cast<uint32_t>(b) >> 16);
+  return static_cast<int32_t>(static_cast<uint32_t>(a0 * b0) + static_cast<uint32_t>(a1 * b1));
+}
+
+// dot(a, b; lo) + 2^16 · dot(a, b; hi) modulo 2^32 for int8 a and b: one accumulator element of a
+// pass, in plain C++ (the scalar tier, and the tails of the SIMD tiers).
 inline uint32_t PatchPairTerm(int32_t lo, int32_t hi, int32_t a, int32_t b) {
-  auto dot = [&](int32_t w) {
-    const int32_t e0 = static_cast<int16_t>(static_cast<uint32_t>(w) & 0xffffu);
-    const int32_t e1 = static_cast<int16_t>(static_cast<uint32_t>(w) >> 16);
-    return static_cast<uint32_t>(a * e0) + static_cast<uint32_t>(b * e1);
-  };
-  return dot(lo) + (dot(hi) << 16);
+  const int32_t ab = static_cast<int32_t>((static_cast<uint32_t>(a) & 0xffffu) | (static_cast<uint32_t>(b) << 16));
+  return static_cast<uint32_t>(DotPair(ab, lo)) + (static_cast<uint32_t>(DotPair(ab, hi)) << 16);
 }
 
 // Elements [t0, len) of a pass's row in plain C++: the tails the SIMD tiers leave, and the whole
