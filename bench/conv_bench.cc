@@ -7,7 +7,11 @@
 // what the kernel does while it has the cores. Every result is checked against the first path's,
 // bit for bit.
 //
-//   bench/conv_bench [--batch=64] [--reps=5] [--threads=1,2] [--layers=b0,b1,...,fc1,...] [--parts=conv,grad,linear]
+// The epilogue part times ConvScaleRelu's element-wise tail per layer with and without its fused
+// max pools.
+//
+//   bench/conv_bench [--batch=64] [--reps=5] [--threads=1,2] [--layers=b0,b1,...,fc1,...]
+//                    [--parts=conv,grad,epilogue,linear]
 #include <time.h>
 
 #include <algorithm>
@@ -30,6 +34,8 @@
 #include "ops/kernels/conv_block_grad.h"
 #include "ops/kernels/gemm_s16.h"
 #include "ops/kernels/linear_avx2.h"
+#include "ops/kernels/max_pool_fast.h"
+#include "ops/kernels/scale_relu_parallel.h"
 #include "tbb/task_arena.h"
 #include "tools/flags.h"
 
@@ -43,10 +49,12 @@ struct ConvLayer {
   const char* name;
   int64_t C, H, F;     // input channels, image side, filters
   int64_t PKH, PKW;    // the block's head pool (a window per non-zero delta of ConvBlockGrad)
+  int64_t next_pool;   // the side of the square pool from the activation to the next block; 0: none
 };
 // VGG8B CIFAR-10 (models/vgg8b_cifar10.pbtxt).
-const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128, 8, 4},   {"b1", 128, 32, 256, 8, 8}, {"b2", 256, 16, 256, 4, 4},
-                                 {"b3", 256, 16, 512, 8, 4}, {"b4", 512, 8, 512, 4, 2},  {"b5", 512, 4, 512, 2, 1}};
+const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128, 8, 4, 0},   {"b1", 128, 32, 256, 8, 8, 2},
+                                 {"b2", 256, 16, 256, 4, 4, 0}, {"b3", 256, 16, 512, 8, 4, 2},
+                                 {"b4", 512, 8, 512, 4, 2, 2},  {"b5", 512, 4, 512, 2, 1, 0}};
 
 struct LinearLayer {
   const char* name;
@@ -76,7 +84,7 @@ std::string Hundredths(int64_t x100) {
 struct Options {
   int64_t batch = 64, reps = 5;
   std::vector<int> threads = {1, 2};
-  std::vector<std::string> only, parts = {"conv", "grad", "linear"};
+  std::vector<std::string> only, parts = {"conv", "grad", "epilogue", "linear"};
   bool Wants(const char* name) const { return only.empty() || std::find(only.begin(), only.end(), name) != only.end(); }
   bool Runs(const char* part) const { return std::find(parts.begin(), parts.end(), part) != parts.end(); }
 };
@@ -195,6 +203,66 @@ int BenchBlockGrad(const ConvLayer& l, const Peaks& peaks, const Options& o, std
   return RunPaths(l.name, static_cast<int64_t>(dy.size()) * d.C * 9, paths, o);
 }
 
+// The element-wise tail of ConvScaleRelu over a layer's whole batch of accumulators: Scale and
+// NITRO-ReLU alone, with the block's max pools fused (its head pool and the pool to the next block,
+// as passes/fuse_conv_block moves them), and followed by the same pools as MaxPool2D kernels over
+// the stored activation (the unfused graph). The fused row minus the first is what the fused pools
+// cost; the pooled outputs of the last two are checked against each other.
+int BenchEpilogue(const ConvLayer& l, const Options& o, std::mt19937_64& gen) {
+  const int64_t planes = o.batch * l.F, plane = l.H * l.H, n = planes * plane;
+  std::vector<int32_t> z(n);
+  for (auto& v : z) v = static_cast<int32_t>(gen());
+  const int64_t divisor = int64_t{256} * l.C * 9 * 64;  // keeps most s inside the clip, both signs
+  std::vector<int8_t> s(n), a(n);
+  std::vector<kernels::PoolDims> pools = {{o.batch, l.F, l.H, l.H, l.PKH, l.PKW, 0, 0}};
+  if (l.next_pool > 0) pools.push_back({o.batch, l.F, l.H, l.H, l.next_pool, l.next_pool, 0, 0});
+  std::vector<std::vector<int8_t>> fused_out, separate_out;
+  std::vector<kernels::PlanePool> plane_pools;
+  for (const kernels::PoolDims& p : pools) {
+    fused_out.emplace_back(o.batch * l.F * p.Ho() * p.Wo());
+    separate_out.emplace_back(fused_out.back().size());
+  }
+  for (size_t k = 0; k < pools.size(); ++k) plane_pools.push_back({pools[k], fused_out[k].data()});
+  struct Run {
+    const char* name;
+    std::function<void()> fn;
+  };
+  const Run runs[] = {
+      {"scale+relu", [&] { kernels::ScaleNitroReluParallel(z.data(), s.data(), a.data(), planes, plane, divisor, 4); }},
+      {"scale+relu+pools fused",
+       [&] { kernels::ScaleNitroReluParallel(z.data(), s.data(), a.data(), planes, plane, divisor, 4, plane_pools); }},
+      {"scale+relu, MaxPool2D",
+       [&] {
+         kernels::ScaleNitroReluParallel(z.data(), s.data(), a.data(), planes, plane, divisor, 4);
+         for (size_t k = 0; k < pools.size(); ++k) kernels::MaxPoolForwardFast(a.data(), separate_out[k].data(), pools[k]);
+       }},
+  };
+  for (const Run& run : runs) {
+    for (int threads : o.threads) {
+      tbb::task_arena arena(threads);
+      std::vector<int64_t> wall;
+      int64_t best_cpu = INT64_MAX;
+      for (int64_t r = 0; r < o.reps; ++r) {
+        arena.execute([&] {
+          const int64_t t0 = NowNs(), c0 = CpuNs();
+          run.fn();
+          wall.push_back(std::max<int64_t>(NowNs() - t0, 1));
+          best_cpu = std::min(best_cpu, std::max<int64_t>(CpuNs() - c0, 1));
+        });
+      }
+      std::sort(wall.begin(), wall.end());
+      std::printf("%-8s %-22s %3d %9s %9s %8s %8s %6s %6s %6s   cpu ms %s\n", l.name, run.name, threads,
+                  Hundredths(wall.front() / 10000).c_str(), Hundredths(wall[wall.size() / 2] / 10000).c_str(), "-",
+                  "-", "-", "-", "-", Hundredths(best_cpu / 10000).c_str());
+    }
+  }
+  if (fused_out != separate_out) {
+    std::printf("MISMATCH: %s fused pools differ from MaxPool2D\n", l.name);
+    return 1;
+  }
+  return 0;
+}
+
 int BenchLinear(const LinearLayer& l, const Peaks& peaks, const Options& o, std::mt19937_64& gen) {
   const int64_t B = o.batch;
   std::uniform_int_distribution<int> xs(-128, 127), ws(-64, 64);
@@ -233,7 +301,7 @@ int BenchLinear(const LinearLayer& l, const Peaks& peaks, const Options& o, std:
 
 // Declares the flags; the comma lists are split after parsing. nullopt: run.
 std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
-  std::string threads = "1,2", layers, parts = "conv,grad,linear";
+  std::string threads = "1,2", layers, parts = "conv,grad,epilogue,linear";
   cli::FlagSet flags("conv_bench",
                      "Times every VGG8B CIFAR-10 conv layer (and the Linear shapes) through the old im2col path "
                      "and each GEMM tier this CPU has, at each thread count, and checks every result bit for "
@@ -244,7 +312,9 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
   flags.String("layers", &layers, "comma-separated layer names (b0, b1, ..., fc, ...)")
       .Value("NAMES")
       .DefaultText("all");
-  flags.String("parts", &parts, "comma-separated kernel kinds: conv (forward), grad (ConvBlockGrad), linear")
+  flags.String("parts", &parts,
+               "comma-separated kernel kinds: conv (forward), grad (ConvBlockGrad), epilogue (Scale, "
+               "NITRO-ReLU and the fused max pools of ConvScaleRelu), linear")
       .Value("KINDS");
   if (std::optional<int> exit_code = flags.Parse(std::vector<std::string>(argv + 1, argv + argc))) return exit_code;
   if (o->batch <= 0 || o->reps <= 0) return flags.UsageError("--batch and --reps must be positive");
@@ -257,7 +327,9 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
   if (!layers.empty()) o->only = absl::StrSplit(layers, ',');
   o->parts = absl::StrSplit(parts, ',');
   for (const std::string& p : o->parts) {
-    if (p != "conv" && p != "grad" && p != "linear") return flags.UsageError(absl::StrCat("unknown part '", p, "'"));
+    if (p != "conv" && p != "grad" && p != "epilogue" && p != "linear") {
+      return flags.UsageError(absl::StrCat("unknown part '", p, "'"));
+    }
   }
   return std::nullopt;
 }
@@ -278,6 +350,9 @@ int Main(int argc, char** argv) {
   }
   for (const ConvLayer& l : kConvLayers) {
     if (o.Runs("grad") && o.Wants(l.name)) mismatches += BenchBlockGrad(l, peaks, o, gen);
+  }
+  for (const ConvLayer& l : kConvLayers) {
+    if (o.Runs("epilogue") && o.Wants(l.name)) mismatches += BenchEpilogue(l, o, gen);
   }
   for (const LinearLayer& l : kLinearLayers) {
     if (o.Runs("linear") && o.Wants(l.name)) mismatches += BenchLinear(l, peaks, o, gen);

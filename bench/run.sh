@@ -38,11 +38,19 @@ rss() { sed -n 's/.*peak RSS \([0-9]*\) MB.*/\1/p' "$1" | head -1; }
 # Profile rows: op, wall ms/step, cpu ms/step (all threads' CPU time: the 1-thread-equivalent cost), GMAC/s.
 opms() { awk -v op="$2" '$1 == op { print $2 " wall, " $3 " cpu" }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
-# Share of the 1-thread profiled step: the listed ops' CPU ms over all ops' CPU ms.
+# Share of the 1-thread profiled step: the listed ops' CPU ms, plus $3 ms spent inside other ops,
+# over all ops' CPU ms.
 share() {
-  awk -v ops="$2" 'BEGIN { n = split(ops, o, ","); for (i = 1; i <= n; ++i) want[o[i]] = 1 }
+  awk -v ops="$2" -v inside="${3:-0}" 'BEGIN { n = split(ops, o, ","); for (i = 1; i <= n; ++i) want[o[i]] = 1 }
     NF == 4 && $3 ~ /^[0-9.]+$/ { all += $3; if ($1 in want) part += $3 }
-    END { if (all > 0) printf "%.1f %% (%.1f of %.1f cpu ms)", 100 * part / all, part, all; else print "n/a" }' "$1"
+    END { part += inside
+          if (all > 0) printf "%.1f %% (%.1f of %.1f cpu ms)", 100 * part / all, part, all; else print "n/a" }' "$1"
+}
+# The max pools fused into ConvScaleRelu, VGG8B CIFAR-10, 1 thread: per layer, conv_bench's best
+# "scale+relu+pools fused" minus its best "scale+relu".
+fused_pools_ms() {
+  awk '$2 == "scale+relu" && $3 == 1 { base[$1] = $4 } $2 == "scale+relu+pools" && $4 == 1 { fused[$1] = $5 }
+       END { for (k in fused) t += fused[k] - base[k]; printf "%.2f", t }' "$LOG/conv"
 }
 SMALL="MaxPool2D,Dropout,IntegerSGD,NitroRelu,NitroReluGrad,Scale,Flatten,Reshape,RssLoss,RssLossGrad"
 echo
@@ -67,3 +75,6 @@ for m in vgg8b_cifar10 vgg8b_mnist; do
   echo "$m ConvBlockGrad ms/step (profile): $(opms "$LOG/$m.1" ConvBlockGrad)"
   echo "$m MaxPool2D + element-wise ops, share of the profiled step: $(share "$LOG/$m.1" "$SMALL")"
 done
+pools=$(fused_pools_ms)
+echo "vgg8b_cifar10 the same with the max pools fused into ConvScaleRelu ($pools ms, conv_bench epilogue):" \
+  "$(share "$LOG/vgg8b_cifar10.1" "$SMALL" "$pools")"

@@ -79,6 +79,11 @@ absl::Status EmitConv2D(CEmitContext& ctx) { return EmitConv(ctx, ctx.epilogue()
 // ConvScaleRelu: Conv2D, Scale and NitroRelu in one node with outputs s and a; at inference
 // usually only a is read, and an unread s is not stored at all.
 absl::Status EmitConvScaleRelu(CEmitContext& ctx) {
+  // nitro's own passes fuse pools into ConvScaleRelu only in the training graph (FuseConvBlockPools).
+  if (ctx.num_outputs() > 2) {
+    return ctx.Error("has fused max pools (pooled outputs), which the C export does not emit; write the pools as "
+                     "MaxPool2D nodes reading a");
+  }
   Epilogue e;
   e.divisor = ctx.attrs().GetInt("divisor");
   e.alpha_inv = ctx.attrs().GetInt("alpha_inv");

@@ -229,9 +229,11 @@ absl::Status Graph::Builder::ResolveNode(int i, absl::flat_hash_set<std::string>
     return NodeError(i, absl::StrCat("takes ", def->inputs().size(), " input(s) (", ArgNames(def->inputs()), ") but ",
                                      node.in_size(), " were given"));
   }
-  if (node.out_size() != static_cast<int>(def->outputs().size())) {
-    return NodeError(i, absl::StrCat("produces ", def->outputs().size(), " output(s) (", ArgNames(def->outputs()),
-                                     ") but ", node.out_size(), " were named"));
+  if (!def->AcceptsOutputCount(node.out_size())) {
+    const std::string trailing =
+        def->trailing_outputs().empty() ? "" : absl::StrCat(" and any number of ", def->trailing_outputs(), " outputs");
+    return NodeError(i, absl::StrCat("produces ", def->outputs().size(), " output(s) (", ArgNames(def->outputs()), ")",
+                                     trailing, " but ", node.out_size(), " were named"));
   }
   if (!node.block().empty() && !blocks.count(node.block())) {
     return NodeError(i, absl::StrCat("belongs to block '", node.block(),

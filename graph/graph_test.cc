@@ -26,6 +26,12 @@ absl::Status TileShape(ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
+// Every output (the declared one and the trailing ones) has the input's type.
+absl::Status CopiesShape(ShapeContext& ctx) {
+  for (size_t o = 0; o < ctx.outputs().size(); ++o) ctx.set_output(o, ctx.input(0).dtype, ctx.input(0).shape);
+  return absl::OkStatus();
+}
+
 absl::Status NoKernel(KernelContext&) { return absl::OkStatus(); }
 
 const OpRegistry& TestOps() {
@@ -33,6 +39,13 @@ const OpRegistry& TestOps() {
     auto* r = new OpRegistry;
     r->Register(OpDef("Id").Input("x").Output("y").SetShapeFn(SameShape).SetKernel(NoKernel).NoGradient());
     r->Register(OpDef("Add2").Input("a").Input("b").Output("y").SetShapeFn(SameShape).SetKernel(NoKernel).NoGradient());
+    r->Register(OpDef("Copies")
+                    .Input("x")
+                    .Output("y")
+                    .TrailingOutputs("copy")
+                    .SetShapeFn(CopiesShape)
+                    .SetKernel(NoKernel)
+                    .NoGradient());
     r->Register(OpDef("Tile")
                     .Input("x", {kInt8, kInt16})
                     .Output("y")
@@ -181,7 +194,7 @@ TEST(BuildGraph, AnUnknownOpIsNotFoundAndListsTheRegisteredOps) {
   auto g = Build(R"pb(input { name: "x" dtype: INT8 shape: [3] } node { op: "Nope" in: "x" out: "y" })pb");
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(g.status().message(), "m.pbtxt:1: node 'y' (Nope): unknown op 'Nope'; registered ops: Add2, Id, Tile");
+  EXPECT_EQ(g.status().message(), "m.pbtxt:1: node 'y' (Nope): unknown op 'Nope'; registered ops: Add2, Copies, Id, Tile");
 }
 
 TEST(BuildGraph, ArityIsChecked) {
@@ -189,6 +202,16 @@ TEST(BuildGraph, ArityIsChecked) {
             "m.pbtxt:1: node 'y' (Add2): takes 2 input(s) (a, b) but 1 were given");
   EXPECT_EQ(BuildError(R"pb(input { name: "x" dtype: INT8 shape: [3] } node { op: "Id" in: "x" out: ["y", "z"] })pb"),
             "m.pbtxt:1: node 'y' (Id): produces 1 output(s) (y) but 2 were named");
+}
+
+TEST(BuildGraph, TrailingOutputsTakeAnyCountAfterTheDeclaredOnes) {
+  auto g = Build(R"pb(input { name: "x" dtype: INT8 shape: [3] }
+                      node { op: "Copies" in: "x" out: "y" }
+                      node { op: "Copies" in: "y" out: ["a", "b", "c"] })pb");
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->value("c").type.shape, (Shape{4, 3}));
+  EXPECT_EQ(BuildError(R"pb(input { name: "x" dtype: INT8 shape: [3] } node { name: "n" op: "Copies" in: "x" })pb"),
+            "m.pbtxt:1: node 'n' (Copies): produces 1 output(s) (y) and any number of copy outputs but 0 were named");
 }
 
 TEST(BuildGraph, DefaultAttributesAreFilledInAfterTheGivenOnes) {

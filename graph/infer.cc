@@ -269,7 +269,7 @@ absl::Status Inferrer::Propagate(int i) {
   const OpDef* def = OpRegistry::Global().Find(n.op());
   if (!def) return Stop();
   if (n.in_size() != static_cast<int>(def->inputs().size()) ||
-      n.out_size() != static_cast<int>(def->outputs().size())) {
+      !def->AcceptsOutputCount(n.out_size())) {
     return Stop();
   }
   std::vector<ValueType> in;

@@ -92,6 +92,7 @@ class KernelContext {
       : inputs_(std::move(inputs)), outputs_(std::move(outputs)), attrs_(attrs), training_(training), rng_(rng) {}
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   const Tensor& input(int i) const { return *inputs_[i]; }
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
   Tensor& output(int i) { return *outputs_[i]; }
   const AttrView& attrs() const { return *attrs_; }
   // True in a training step; false at inference (Dropout is then the identity).
@@ -154,6 +155,12 @@ class OpDef {
     outputs_.push_back({std::move(name), {}});
     return *this;
   }
+  // After the declared outputs, a node may name any number (zero included) of further outputs,
+  // all of kind `name`; the shape function sees how many (ShapeContext::outputs().size()).
+  OpDef& TrailingOutputs(std::string name) {
+    trailing_outputs_ = std::move(name);
+    return *this;
+  }
   OpDef& Attr(std::string name, AttrType type) {
     attrs_.push_back({std::move(name), type, std::nullopt});
     return *this;
@@ -206,6 +213,13 @@ class OpDef {
   const std::string& doc() const { return doc_; }
   const std::vector<ArgSpec>& inputs() const { return inputs_; }
   const std::vector<ArgSpec>& outputs() const { return outputs_; }
+  // The kind of the trailing outputs; empty when the op declares none.
+  const std::string& trailing_outputs() const { return trailing_outputs_; }
+  // Whether a node of this op may name `n` outputs.
+  bool AcceptsOutputCount(int n) const {
+    const int fixed = static_cast<int>(outputs_.size());
+    return n == fixed || (!trailing_outputs_.empty() && n > fixed);
+  }
   const std::vector<AttrSpec>& attrs() const { return attrs_; }
   const ShapeFn& shape_fn() const { return shape_fn_; }
   const KernelFn& kernel() const { return kernel_; }
@@ -221,6 +235,7 @@ class OpDef {
   std::string doc_;
   std::vector<ArgSpec> inputs_;
   std::vector<ArgSpec> outputs_;
+  std::string trailing_outputs_;
   std::vector<AttrSpec> attrs_;
   ShapeFn shape_fn_;
   KernelFn kernel_;

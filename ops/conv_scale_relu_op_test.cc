@@ -1,5 +1,6 @@
 // ConvScaleRelu, the fused forward of a conv block (Conv2D → Scale → NitroRelu), through the kernel
-// runner: hand-checked values, bit-identity with the three ops run one after another, and errors.
+// runner: hand-checked values, bit-identity with the three ops run one after another (and with
+// MaxPool2D of a for the fused pools), and errors.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,6 +64,52 @@ TEST(ConvScaleReluTest, BitIdenticalToTheThreeOps) {
   int saturated = 0;
   for (int64_t i = 0; i < s->size(); ++i) saturated += s->Get(i) == 127 || s->Get(i) == -127;
   EXPECT_GT(saturated, 0);
+}
+
+// Fused(1, 64, 4) with pooled outputs p0, p1, ... and the given pool attributes.
+std::string FusedWithPools(int pools, const std::string& kernels, const std::string& pads) {
+  std::string node = Fused(1, 64, 4);
+  for (int k = 0; k < pools; ++k) absl::StrAppend(&node, " out: \"p", k, "\"");
+  return absl::StrCat(node, R"( attr { name: "pool_kernels" ints { v: [)", kernels,
+                      R"(] } } attr { name: "pool_pads" ints { v: [)", pads, "] } }");
+}
+
+TEST(ConvScaleReluTest, FusedPoolsEqualMaxPool2DOfTheActivation) {
+  // Two chunks (4 + 2 images) and three pools: the VGG8B block-1 head (8x8), the pool to the next
+  // block (2x2) and a padded 3x3 pool whose windows leave the last row and column out.
+  DefaultRandom rng(13);
+  const Tensor x = Int8({6, 2, 32, 32}, Uniform(6 * 2 * 32 * 32, -128, 127, rng));
+  const Tensor w = Int32({3, 2, 3, 3}, Uniform(3 * 2 * 9, -64, 64, rng));
+  absl::StatusOr<KernelRunner> fused =
+      KernelRunner::Create(FusedWithPools(3, "8, 8, 2, 2, 3, 3", "0, 0, 0, 0, 1, 1"), {{"x", x}, {"w", w}});
+  ASSERT_TRUE(fused.ok()) << fused.status();
+  ASSERT_TRUE(fused->Run().ok());
+  const Tensor a = fused->Output("a");
+  const char* pools[] = {R"(attr { name: "kernel" ints { v: [8, 8] } })", R"(attr { name: "kernel" ints { v: [2, 2] } })",
+                         R"(attr { name: "kernel" ints { v: [3, 3] } } attr { name: "pad" ints { v: [1, 1] } })"};
+  for (int k = 0; k < 3; ++k) {
+    absl::StatusOr<Tensor> p = RunKernel(absl::StrCat(R"(op: "MaxPool2D" in: "a" out: "p" )", pools[k]), {{"a", a}}, "p");
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ(fused->Output(absl::StrCat("p", k)), *p) << "pool " << k;
+  }
+  EXPECT_EQ(fused->Output("p2").shape(), (Shape{6, 3, 11, 11}));
+}
+
+TEST(ConvScaleReluTest, FusedPoolErrors) {
+  const Tensor x = Int8({1, 1, 4, 4}, std::vector<int64_t>(16, 1));
+  const Tensor w = Int32({1, 1, 3, 3}, std::vector<int64_t>(9, 1));
+  auto error = [&](const std::string& node) {
+    return std::string(KernelRunner::Create(node, {{"x", x}, {"w", w}}).status().message());
+  };
+  EXPECT_EQ(error(FusedWithPools(1, "2, 2, 2, 2", "0, 0")),
+            "kernel_runner:1: node 's' (ConvScaleRelu): names 1 pooled output(s), so pool_kernels and pool_pads must "
+            "hold 2 integers each (height, width per pool); they hold 4 and 2");
+  EXPECT_EQ(error(FusedWithPools(2, "2, 2, 8, 2", "0, 0, 0, 0")),
+            "kernel_runner:1: node 's' (ConvScaleRelu): pool 1: the pooling window 8x2 is larger than the padded "
+            "input 4x4");
+  EXPECT_EQ(error(FusedWithPools(1, "2, 2", "0, 2")),
+            "kernel_runner:1: node 's' (ConvScaleRelu): pool 0: padding must be in [0, kernel/2] per axis (the "
+            "reference's rule)");
 }
 
 TEST(ConvScaleReluTest, ShapeAndAttributeErrors) {

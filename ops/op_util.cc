@@ -81,22 +81,28 @@ kernels::PoolDims PoolDimsOf(const Shape& x, const AttrView& attrs) {
   return {x[0], x[1], x[2], x[3], k[0], k[1], p[0], p[1]};
 }
 
-absl::StatusOr<kernels::PoolDims> CheckedPoolDims(const ShapeContext& ctx, const Shape& x) {
-  const std::vector<int64_t> k = ctx.attrs().GetInts("kernel");
-  const std::vector<int64_t> p = ctx.attrs().GetInts("pad");
-  if (k.size() != 2 || p.size() != 2) return ctx.Error("kernel and pad must each hold two integers (height, width)");
-  const kernels::PoolDims d = PoolDimsOf(x, ctx.attrs());
+absl::StatusOr<kernels::PoolDims> CheckedPoolDims(const ShapeContext& ctx, const Shape& x,
+                                                  const std::vector<int64_t>& k, const std::vector<int64_t>& p,
+                                                  absl::string_view what) {
+  if (k.size() != 2 || p.size() != 2) {
+    return ctx.Error(absl::StrCat(what, "kernel and pad must each hold two integers (height, width)"));
+  }
+  const kernels::PoolDims d{x[0], x[1], x[2], x[3], k[0], k[1], p[0], p[1]};
   if (d.KH <= 0 || d.KW <= 0 || d.KH > kMaxPoolWindow || d.KW > kMaxPoolWindow) {
-    return ctx.Error("kernel sizes must be in [1, 2^20]");
+    return ctx.Error(absl::StrCat(what, "kernel sizes must be in [1, 2^20]"));
   }
   if (d.PH < 0 || d.PW < 0 || d.PH > d.KH / 2 || d.PW > d.KW / 2) {
-    return ctx.Error("padding must be in [0, kernel/2] per axis (the reference's rule)");
+    return ctx.Error(absl::StrCat(what, "padding must be in [0, kernel/2] per axis (the reference's rule)"));
   }
   if (d.H + 2 * d.PH < d.KH || d.W + 2 * d.PW < d.KW) {
-    return ctx.Error(absl::StrCat("the pooling window ", d.KH, "x", d.KW, " is larger than the padded input ",
+    return ctx.Error(absl::StrCat(what, "the pooling window ", d.KH, "x", d.KW, " is larger than the padded input ",
                                   d.H + 2 * d.PH, "x", d.W + 2 * d.PW));
   }
   return d;
+}
+
+absl::StatusOr<kernels::PoolDims> CheckedPoolDims(const ShapeContext& ctx, const Shape& x) {
+  return CheckedPoolDims(ctx, x, ctx.attrs().GetInts("kernel"), ctx.attrs().GetInts("pad"), "");
 }
 
 }  // namespace nitro

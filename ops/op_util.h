@@ -4,6 +4,7 @@
 #define NITRO_OPS_OP_UTIL_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,6 +52,12 @@ kernels::PoolDims PoolDimsOf(const Shape& x, const AttrView& attrs);
 // in [1, 2^20], padding in [0, kernel/2] per axis (the reference's rule), and the window must fit
 // the padded input. x must have rank 4.
 absl::StatusOr<kernels::PoolDims> CheckedPoolDims(const ShapeContext& ctx, const Shape& x);
+
+// The same checks for a window `kernel` and padding `pad` given directly (a fused pool's); each
+// message starts with `what` (e.g. "pool 1: ").
+absl::StatusOr<kernels::PoolDims> CheckedPoolDims(const ShapeContext& ctx, const Shape& x,
+                                                  const std::vector<int64_t>& kernel, const std::vector<int64_t>& pad,
+                                                  absl::string_view what);
 
 // Error unless input i has exactly the shape `want`: "<what> has shape [..], expected [..]".
 absl::Status RequireShape(const ShapeContext& ctx, int i, const Shape& want, const char* what);

@@ -31,6 +31,7 @@ absl::StatusOr<CompiledGraphs> CompileTrainingGraph(const Graph& model, const Co
   if (options.fuse) {
     FuseConvBlockGrads(&train);  // before the forward fusion, which renames nothing it needs
     FuseConvBlockForwards(&train);
+    FuseConvBlockPools(&train);
     FuseConvBlockForwards(&inference);
   }
   CompiledGraphs out;

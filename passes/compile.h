@@ -16,7 +16,8 @@ namespace nitro {
 struct CompileOptions {
   // Its `registry`, when null, is taken from `registry` below.
   LocalGradientOptions local_gradient;
-  // Rewrite conv blocks into ConvBlockGrad / ConvScaleRelu (bit-identical, less memory). Off only
+  // Rewrite conv blocks into ConvBlockGrad / ConvScaleRelu, with the training graph's max pools of
+  // the blocks' activations moved into ConvScaleRelu (bit-identical, less memory). Off only
   // to compare against the unfused graph, which is the one `nitro derive` prints.
   bool fuse = true;
   // The op registry `model` was built against and the derived graphs are built against (null:

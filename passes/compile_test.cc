@@ -36,8 +36,10 @@ TEST(CompileTrainingGraph, FusedAndUnfusedNodeCounts) {
   EXPECT_EQ(plain->inference->nodes().size(), 13u);
   // Each of the two conv blocks loses 2 backward nodes (MaxPool2DGrad → NitroReluGrad →
   // Conv2DWeightGrad becomes one ConvBlockGrad) and 2 forward nodes (Conv2D → Scale → NitroRelu
-  // becomes one ConvScaleRelu).
-  EXPECT_EQ(fused->train->nodes().size(), 65u - 8u);
+  // becomes one ConvScaleRelu); the three max pools of the blocks' activations (two heads, the pool
+  // between the blocks) become pooled outputs of the ConvScaleRelu nodes, in the training graph
+  // only.
+  EXPECT_EQ(fused->train->nodes().size(), 65u - 8u - 3u);
   EXPECT_EQ(fused->inference->nodes().size(), 13u - 4u);
 
   std::map<std::string, int> plain_ops = OpCounts(*plain->train);
@@ -51,9 +53,11 @@ TEST(CompileTrainingGraph, FusedAndUnfusedNodeCounts) {
   EXPECT_EQ(fused_ops["Conv2DWeightGrad"], 0);
   EXPECT_EQ(fused_ops["ConvBlockGrad"], 2);
   EXPECT_EQ(fused_ops["ConvScaleRelu"], 2);
+  EXPECT_EQ(fused_ops["MaxPool2D"], 0);
   EXPECT_EQ(fused_ops["IntegerSGD"], 9);  // 7 parameters, the fc block's two twice
   std::map<std::string, int> inference_ops = OpCounts(*fused->inference);
   EXPECT_EQ(inference_ops["ConvScaleRelu"], 2);
+  EXPECT_EQ(inference_ops["MaxPool2D"], 1);
   EXPECT_EQ(inference_ops["RssLoss"], 0);
 
   // Both graphs are built at the model's own batch size and named after it.

@@ -114,6 +114,13 @@ int ReluOfScale(const proto::Model& model, const Uses& uses, const std::string& 
   return relu;
 }
 
+// The two integers of attribute `name` of `node`, `fallback` when the node does not set it.
+std::vector<int64_t> PairAttr(const proto::Node& node, const std::string& name, std::vector<int64_t> fallback) {
+  const proto::Attr* a = FindAttr(node, name);
+  if (a == nullptr) return fallback;
+  return std::vector<int64_t>(a->ints().v().begin(), a->ints().v().end());
+}
+
 }  // namespace
 
 int FuseConvBlockGrads(proto::Model* model) {
@@ -158,6 +165,39 @@ int FuseConvBlockForwards(proto::Model* model) {
     removed.insert(relu);
   }
   const int fused = static_cast<int>(replaced.size());
+  if (fused > 0) Rewrite(model, removed, replaced);
+  return fused;
+}
+
+int FuseConvBlockPools(proto::Model* model) {
+  const Uses uses(*model);
+  std::set<int> removed;
+  std::map<int, proto::Node> replaced;
+  for (int i = 0; i < model->node_size(); ++i) {
+    const proto::Node& conv = model->node(i);
+    if (conv.op() != "ConvScaleRelu" || conv.out_size() != 2 || FindAttr(conv, "pool_kernels") != nullptr) continue;
+    auto readers = uses.consumers.find(conv.out(1));
+    if (readers == uses.consumers.end()) continue;
+    proto::Node fused = conv;
+    proto::Attr kernels, pads;
+    kernels.set_name("pool_kernels");
+    pads.set_name("pool_pads");
+    for (int r : readers->second) {
+      const proto::Node& pool = model->node(r);
+      if (pool.op() != "MaxPool2D" || pool.in_size() != 1 || pool.out_size() != 1) continue;
+      const std::vector<int64_t> k = PairAttr(pool, "kernel", {}), p = PairAttr(pool, "pad", {0, 0});
+      if (k.size() != 2 || p.size() != 2) continue;  // left to the op's own validation
+      fused.add_out(pool.out(0));
+      for (int64_t v : k) kernels.mutable_ints()->add_v(v);
+      for (int64_t v : p) pads.mutable_ints()->add_v(v);
+      removed.insert(r);
+    }
+    if (fused.out_size() == 2) continue;
+    *fused.add_attr() = kernels;
+    *fused.add_attr() = pads;
+    replaced[i] = fused;
+  }
+  const int fused = static_cast<int>(removed.size());
   if (fused > 0) Rewrite(model, removed, replaced);
   return fused;
 }

@@ -20,6 +20,13 @@ int FuseConvBlockGrads(proto::Model* model);
 // FuseConvBlockGrads. Returns the number of chains fused.
 int FuseConvBlockForwards(proto::Model* model);
 
+// Moves every MaxPool2D that reads a ConvScaleRelu's activation a into that node, as a trailing
+// pooled output under the pool's output name (its kernel and pad appended to pool_kernels and
+// pool_pads), so each plane of a is pooled while it is in cache instead of read back from memory.
+// Apply it after FuseConvBlockForwards; nitro applies it to the training graph only (the C export
+// and the inference graph keep their pools as MaxPool2D nodes). Returns the number of pools moved.
+int FuseConvBlockPools(proto::Model* model);
+
 }  // namespace nitro
 
 #endif  // NITRO_PASSES_FUSE_CONV_BLOCK_H_

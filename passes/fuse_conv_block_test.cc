@@ -113,5 +113,51 @@ TEST(FuseConvBlockForwards, TheAccumulatorMustHaveOneReaderAndTheReluTheSameBloc
   EXPECT_EQ(FuseConvBlockForwards(&m), 0);
 }
 
+// A fused conv block with its head pool, the pool to the next block and other readers of a.
+constexpr char kPoolReaders[] = R"pb(
+node { name: "b.z" op: "ConvScaleRelu" in: ["x", "b.w"] out: ["b.s", "b.a"] block: "b"
+       attr { name: "pad" i: 1 } attr { name: "divisor" i: 2304 } attr { name: "alpha_inv" i: 4 } }
+node { name: "b.head.p" op: "MaxPool2D" in: "b.a" out: "b.head.p" block: "b"
+       attr { name: "kernel" ints { v: [8, 4] } } attr { name: "pad" ints { v: [1, 0] } } }
+node { name: "b.head.f" op: "Flatten" in: "b.head.p" out: "b.head.f" block: "b" }
+node { name: "pool1" op: "MaxPool2D" in: "b.a" out: "pool1" attr { name: "kernel" ints { v: [2, 2] } } }
+node { name: "b.z/dW" op: "ConvBlockGrad" in: ["g", "b.a", "b.s", "x", "b.w"] out: "b.z/dW" block: "b" }
+node { name: "spy" op: "Flatten" in: "b.a" out: "spy" }
+node { name: "c.p" op: "MaxPool2D" in: "c.a" out: "c.p" attr { name: "kernel" ints { v: [2, 2] } } }
+)pb";
+
+TEST(FuseConvBlockPools, EveryMaxPoolOfTheActivationBecomesAPooledOutput) {
+  proto::Model m = Parse(kPoolReaders);
+  EXPECT_EQ(FuseConvBlockPools(&m), 2);
+  // The pools' outputs keep their names; a pool without a pad attribute has pad 0. Other readers of
+  // a, and pools of values no ConvScaleRelu produces, stay.
+  EXPECT_EQ(Text(m), Text(Parse(R"pb(
+node { name: "b.z" op: "ConvScaleRelu" in: ["x", "b.w"] out: ["b.s", "b.a", "b.head.p", "pool1"] block: "b"
+       attr { name: "pad" i: 1 } attr { name: "divisor" i: 2304 } attr { name: "alpha_inv" i: 4 }
+       attr { name: "pool_kernels" ints { v: [8, 4, 2, 2] } } attr { name: "pool_pads" ints { v: [1, 0, 0, 0] } } }
+node { name: "b.head.f" op: "Flatten" in: "b.head.p" out: "b.head.f" block: "b" }
+node { name: "b.z/dW" op: "ConvBlockGrad" in: ["g", "b.a", "b.s", "x", "b.w"] out: "b.z/dW" block: "b" }
+node { name: "spy" op: "Flatten" in: "b.a" out: "spy" }
+node { name: "c.p" op: "MaxPool2D" in: "c.a" out: "c.p" attr { name: "kernel" ints { v: [2, 2] } } }
+)pb")));
+  // Applied again, it finds nothing more to move.
+  const std::string once = Text(m);
+  EXPECT_EQ(FuseConvBlockPools(&m), 0);
+  EXPECT_EQ(Text(m), once);
+}
+
+TEST(FuseConvBlockPools, PoolsWithoutAKernelOrOfSAreLeftAlone) {
+  std::string text = kPoolReaders;
+  auto replace = [&text](const std::string& from, const std::string& to, size_t after = 0) {
+    text.replace(text.find(from, after), from.size(), to);
+  };
+  replace("attr { name: \"kernel\" ints { v: [2, 2] } }", "", text.find("\"pool1\""));  // pool1 has no kernel
+  replace("in: \"b.a\" out: \"b.head.p\"", "in: \"b.s\" out: \"b.head.p\"");            // the head pools s
+  proto::Model m = Parse(text);
+  const std::string before = Text(m);
+  EXPECT_EQ(FuseConvBlockPools(&m), 0);
+  EXPECT_EQ(Text(m), before);
+}
+
 }  // namespace
 }  // namespace nitro

@@ -3,8 +3,10 @@
 // pass takes the element-wise max of the window's KH input rows (a contiguous, auto-vectorised loop
 // over W: vpmaxsb on int8), then each window's maximum is the max of a KW-wide run of that row.
 // The argmax is found afterwards by scanning the window for the first cell equal to its maximum, so
-// the comparison loop stays branch-free; an interior int8 window scans each row as one 64-bit word. Planes (image × channel) are split over threads with
-// ParallelFor (parallel_for.h); each plane's outputs are written by one task, so any thread count gives the
+// the comparison loop stays branch-free; an interior int8 window scans each row as one 64-bit
+// word. The forward of int8 windows that tile the plane exactly takes the two-pass kernel of
+// max_pool_tiled.h. Planes (image × channel) are split over threads with ParallelFor
+// (parallel_for.h); each plane's outputs are written by one task, so any thread count gives the
 // same result.
 #ifndef NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
 #define NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
@@ -17,6 +19,7 @@
 
 #include "base/check.h"
 #include "ops/kernels/max_pool.h"
+#include "ops/kernels/max_pool_tiled.h"
 #include "ops/kernels/parallel_for.h"
 
 namespace nitro::kernels {
@@ -145,17 +148,44 @@ void ForEachPoolPlane(const PoolDims& d, Fn&& per_plane) {
   });
 }
 
+// The Ho×Wo window maxima of one H×W plane (d.B and d.C are not read). row: Wo·KW scratch.
+template <typename X>
+void MaxPoolPlaneFast(const X* plane, const PoolDims& d, X* out, X* row) {
+  const int64_t Ho = d.Ho(), Wo = d.Wo();
+  for (int64_t i = 0; i < Ho; ++i) {
+    PoolRowMax(plane, d, i, row);
+    for (int64_t j = 0; j < Wo; ++j) out[i * Wo + j] = RunMax(row + j * d.KW, d.KW);
+  }
+}
+
+// The pool of `planes` consecutive planes of x into y: int8 windows that tile the plane take
+// MaxPoolTiledS8 (max_pool_tiled.h) in blocks whose vertical maxima (about 16 KB) stay in L1;
+// the others go plane by plane through MaxPoolPlaneFast. scratch is resized as needed.
+template <typename X>
+void MaxPoolPlanesFast(const X* x, X* y, int64_t planes, const PoolDims& d, std::vector<X>* scratch) {
+  const int64_t in_size = d.H * d.W, out_size = d.Ho() * d.Wo();
+  if constexpr (std::is_same_v<X, int8_t>) {
+    if (PoolTilesPlane(d)) {
+      const int64_t per_plane = (d.H / d.KH) * d.W;  // vertical maxima of one plane
+      const int64_t block = std::max<int64_t>(1, 16384 / per_plane);
+      scratch->resize(std::min(planes, block) * per_plane);
+      for (int64_t p = 0; p < planes; p += block) {
+        MaxPoolTiledS8(x + p * in_size, y + p * out_size, std::min(block, planes - p), d, scratch->data());
+      }
+      return;
+    }
+  }
+  scratch->resize(d.Wo() * d.KW);
+  for (int64_t p = 0; p < planes; ++p) MaxPoolPlaneFast(x + p * in_size, d, y + p * out_size, scratch->data());
+}
+
 template <typename X>
 void MaxPoolForwardFast(const X* x, X* y, const PoolDims& d) {
   NITRO_DCHECK(d.Valid() && x != nullptr && y != nullptr);
-  const int64_t Ho = d.Ho(), Wo = d.Wo();
-  ForEachPoolPlane<X>(d, [&](int64_t p, X* row) {
-    const X* plane = x + p * d.H * d.W;
-    X* out = y + p * Ho * Wo;
-    for (int64_t i = 0; i < Ho; ++i) {
-      PoolRowMax(plane, d, i, row);
-      for (int64_t j = 0; j < Wo; ++j) out[i * Wo + j] = RunMax(row + j * d.KW, d.KW);
-    }
+  const int64_t grain = std::max<int64_t>(1, 16384 / (d.H * d.W));  // ~16 KB of input per task at least
+  ParallelFor(IndexRange(0, d.B * d.C, grain), [&](const IndexRange& r) {
+    std::vector<X> scratch;
+    MaxPoolPlanesFast(x + r.begin() * d.H * d.W, y + r.begin() * d.Ho() * d.Wo(), r.size(), d, &scratch);
   });
 }
 

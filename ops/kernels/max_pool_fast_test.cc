@@ -1,6 +1,8 @@
 // Property tests: the fast MaxPool2D kernels equal the portable reference (max_pool.h) bit for bit,
 // values and argmax routing, for int8/int16/int32 inputs, with and without padding, on random data
-// and on data full of ties and pad-valued cells (where the first maximum decides, or the pad wins).
+// and on data full of ties and pad-valued cells (where the first maximum decides, or the pad wins);
+// and the two-pass int8 kernel of windows that tile the plane (max_pool_tiled.h) against the same
+// reference for every width class of its vertical pass and every KW of its horizontal pass.
 #include "ops/kernels/max_pool_fast.h"
 
 #include <cstdint>
@@ -63,6 +65,30 @@ void CheckAll() {
 TEST(MaxPoolFast, Int8MatchesReference) { CheckAll<int8_t>(); }
 TEST(MaxPoolFast, Int16MatchesReference) { CheckAll<int16_t>(); }
 TEST(MaxPoolFast, Int32MatchesReference) { CheckAll<int32_t>(); }
+
+TEST(MaxPoolTiled, Int8MatchesReference) {
+  // Widths 32, 16, 8 and 4 (whole vector rows), 12 and 6 (other widths); KW 1, 2, 4, 8 (the
+  // lane-halving passes) and 3, 6 (the plain loop); plane counts that leave tails in both passes.
+  const PoolDims dims[] = {
+      {1, 7, 32, 32, 2, 2, 0, 0}, {1, 5, 32, 32, 8, 8, 0, 0}, {1, 3, 32, 32, 8, 4, 0, 0}, {1, 9, 16, 16, 4, 4, 0, 0},
+      {1, 3, 16, 16, 8, 4, 0, 0}, {1, 33, 8, 8, 4, 2, 0, 0},  {1, 17, 8, 8, 2, 2, 0, 0},  {1, 11, 4, 4, 2, 1, 0, 0},
+      {1, 6, 12, 12, 3, 3, 0, 0}, {1, 5, 6, 6, 3, 6, 0, 0},   {1, 4, 8, 32, 1, 8, 0, 0},  {1, 1, 1, 1, 1, 1, 0, 0},
+  };
+  std::mt19937_64 gen(23);
+  for (const PoolDims& d : dims) {
+    SCOPED_TRACE(testing::Message() << d.C << " planes " << d.H << "x" << d.W << " K " << d.KH << "x" << d.KW);
+    ASSERT_TRUE(PoolTilesPlane(d));
+    const int64_t n = d.C * d.H * d.W, n_out = d.C * d.Ho() * d.Wo();
+    for (const std::vector<int8_t>& x : {Data<int8_t>(gen, n, -128, 127), Data<int8_t>(gen, n, -2, 1)}) {
+      std::vector<int8_t> want(n_out), got(n_out, 99), scratch(d.C * (d.H / d.KH) * d.W);
+      MaxPoolForward(x.data(), want.data(), d);
+      MaxPoolTiledS8(x.data(), got.data(), d.C, d, scratch.data());
+      EXPECT_EQ(got, want);
+    }
+  }
+  EXPECT_FALSE(PoolTilesPlane({1, 1, 7, 9, 3, 2, 1, 1}));  // padded
+  EXPECT_FALSE(PoolTilesPlane({1, 1, 9, 8, 2, 2, 0, 0}));  // a last row outside every window
+}
 
 TEST(MaxPoolFast, ArgmaxIsTheFirstMaximum) {
   // One 2×2 window, all cells equal: the delta goes to (0, 0).
