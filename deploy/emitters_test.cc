@@ -55,5 +55,19 @@ TEST(Emitters, AnAccumulatorReadTwiceIsStoredAndScaledOnItsOwn) {
   EXPECT_THAT(c, HasSubstr("int nitro_ops_b_predict(const int8_t *input, int32_t *logits)"));
 }
 
+TEST(Emitters, AConvScaleReluWithFusedPoolsIsRefused) {
+  auto m = LoadModel({"", "", "deploy/testdata/conv_pools.pbtxt", true, 7});
+  ASSERT_TRUE(m.ok()) << m.status();
+  auto single = BuildModel(m->file, 1);
+  ASSERT_TRUE(single.ok()) << single.status();
+  auto inference = BuildInferenceGraph(**single, m->file.parsed.node_lines);
+  ASSERT_TRUE(inference.ok()) << inference.status();
+  auto c = ExportC(**inference, m->params);
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(std::string(c.status().message()),
+              HasSubstr("has fused max pools (pooled outputs), which the C export does not emit; write the pools as "
+                        "MaxPool2D nodes reading a"));
+}
+
 }  // namespace
 }  // namespace nitro::deploy
