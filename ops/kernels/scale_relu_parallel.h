@@ -1,7 +1,8 @@
 // The element-wise tail of a fused conv block (ConvScaleRelu): NITRO Scaling then NITRO-ReLU,
 // then optionally max pools of the activation, split over the calling task arena's threads. The
 // work is cut into slices of whole planes (one image's channel); each slice computes its s and a
-// with the portable kernels of elementwise.h and pools its planes of a while they are still in
+// with the AVX2 kernel of scale_relu_avx2.h where it applies, else with the portable kernels of
+// elementwise.h (the same bits either way), and pools its planes of a while they are still in
 // cache, with MaxPoolPlanesFast (max_pool_fast.h, bit-identical to the reference). Every element
 // and every pooled cell is written by exactly one slice, so the result does not depend on the split.
 #ifndef NITRO_OPS_KERNELS_SCALE_RELU_PARALLEL_H_
@@ -16,6 +17,7 @@
 #include "ops/kernels/max_pool.h"
 #include "ops/kernels/max_pool_fast.h"
 #include "ops/kernels/parallel_for.h"
+#include "ops/kernels/scale_relu_avx2.h"
 
 namespace nitro::kernels {
 
@@ -40,8 +42,10 @@ inline void ScaleNitroReluParallel(const int32_t* z, int8_t* s, int8_t* a, int64
     for (int64_t q = r.begin(); q < r.end(); ++q) {
       const int64_t p0 = q * per_slice, p1 = std::min(planes, p0 + per_slice);
       const int64_t b = p0 * plane_size, n = (p1 - p0) * plane_size;
-      Scale(z + b, s + b, n, divisor);
-      NitroRelu(s + b, a + b, n, alpha_inv);
+      if (!ScaleNitroReluAvx2(z + b, s + b, a + b, n, divisor, alpha_inv)) {
+        Scale(z + b, s + b, n, divisor);
+        NitroRelu(s + b, a + b, n, alpha_inv);
+      }
       for (const PlanePool& pool : pools) {
         MaxPoolPlanesFast(a + b, pool.y + p0 * pool.dims.Ho() * pool.dims.Wo(), p1 - p0, pool.dims, &scratch);
       }
