@@ -4,8 +4,7 @@
 // over W: vpmaxsb on int8), then each window's maximum is the max of a KW-wide run of that row.
 // The argmax is found afterwards by scanning the window for the first cell equal to its maximum, so
 // the comparison loop stays branch-free; an interior int8 window scans each row as one 64-bit
-// word. The forward of int8 windows that tile the plane exactly takes the two-pass kernel of
-// max_pool_tiled.h. Planes (image × channel) are split over threads with ParallelFor
+// word. The int8 forward takes the two-pass kernels of max_pool_tiled.h. Planes (image × channel) are split over threads with ParallelFor
 // (parallel_for.h); each plane's outputs are written by one task, so any thread count gives the
 // same result.
 #ifndef NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
@@ -158,9 +157,10 @@ void MaxPoolPlaneFast(const X* plane, const PoolDims& d, X* out, X* row) {
   }
 }
 
-// The pool of `planes` consecutive planes of x into y: int8 windows that tile the plane take
-// MaxPoolTiledS8 (max_pool_tiled.h) in blocks whose vertical maxima (about 16 KB) stay in L1;
-// the others go plane by plane through MaxPoolPlaneFast. scratch is resized as needed.
+// The pool of `planes` consecutive planes of x into y: int8 planes take the two-pass kernels of
+// max_pool_tiled.h (MaxPoolTiledS8 for windows that tile the plane, else MaxPoolPaddedS8) in blocks
+// whose vertical maxima (about 16 KB) stay in L1; int16 and int32 go plane by plane through
+// MaxPoolPlaneFast. scratch is resized as needed.
 template <typename X>
 void MaxPoolPlanesFast(const X* x, X* y, int64_t planes, const PoolDims& d, std::vector<X>* scratch) {
   const int64_t in_size = d.H * d.W, out_size = d.Ho() * d.Wo();
@@ -174,6 +174,13 @@ void MaxPoolPlanesFast(const X* x, X* y, int64_t planes, const PoolDims& d, std:
       }
       return;
     }
+    const int64_t per_plane = d.Ho() * d.Wo() * d.KW;  // padded window rows of one plane
+    const int64_t block = std::max<int64_t>(1, 16384 / per_plane);
+    scratch->resize(std::min(planes, block) * per_plane);
+    for (int64_t p = 0; p < planes; p += block) {
+      MaxPoolPaddedS8(x + p * in_size, y + p * out_size, std::min(block, planes - p), d, scratch->data());
+    }
+    return;
   }
   scratch->resize(d.Wo() * d.KW);
   for (int64_t p = 0; p < planes; ++p) MaxPoolPlaneFast(x + p * in_size, d, y + p * out_size, scratch->data());

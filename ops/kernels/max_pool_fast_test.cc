@@ -1,8 +1,9 @@
 // Property tests: the fast MaxPool2D kernels equal the portable reference (max_pool.h) bit for bit,
 // values and argmax routing, for int8/int16/int32 inputs, with and without padding, on random data
 // and on data full of ties and pad-valued cells (where the first maximum decides, or the pad wins);
-// and the two-pass int8 kernel of windows that tile the plane (max_pool_tiled.h) against the same
-// reference for every width class of its vertical pass and every KW of its horizontal pass.
+// and the two-pass int8 kernels (max_pool_tiled.h) against the same reference: windows that tile
+// the plane for every width class of the vertical pass and every KW of the horizontal pass, and
+// padded windows.
 #include "ops/kernels/max_pool_fast.h"
 
 #include <cstdint>
@@ -88,6 +89,31 @@ TEST(MaxPoolTiled, Int8MatchesReference) {
   }
   EXPECT_FALSE(PoolTilesPlane({1, 1, 7, 9, 3, 2, 1, 1}));  // padded
   EXPECT_FALSE(PoolTilesPlane({1, 1, 9, 8, 2, 2, 0, 0}));  // a last row outside every window
+}
+
+TEST(MaxPoolPadded, Int8MatchesReference) {
+  // The VGG8B MNIST heads (28×28 and smaller, padded), windows that leave the last rows and columns
+  // out, padding of half the kernel, one-row planes, and windows tiling the plane with pad 0.
+  const PoolDims dims[] = {
+      {1, 5, 28, 28, 8, 4, 4, 0}, {1, 3, 28, 28, 8, 8, 4, 4}, {1, 7, 14, 14, 4, 4, 2, 2}, {1, 9, 14, 14, 8, 4, 4, 2},
+      {1, 9, 7, 7, 4, 2, 2, 1},   {1, 4, 3, 3, 2, 1, 1, 0},   {1, 6, 9, 11, 2, 2, 0, 0},  {1, 3, 7, 9, 3, 2, 1, 1},
+      {1, 2, 5, 6, 4, 4, 2, 2},   {1, 2, 1, 40, 1, 3, 0, 1},  {1, 3, 32, 32, 8, 4, 0, 0}, {1, 1, 1, 1, 1, 1, 0, 0},
+  };
+  std::mt19937_64 gen(37);
+  for (const PoolDims& d : dims) {
+    SCOPED_TRACE(testing::Message() << d.C << " planes " << d.H << "x" << d.W << " K " << d.KH << "x" << d.KW << " P "
+                                    << d.PH << "," << d.PW);
+    ASSERT_TRUE(d.Valid());
+    const int64_t n = d.C * d.H * d.W, n_out = d.C * d.Ho() * d.Wo();
+    // Full range, ties around the pad value, and all negative (the pad 0 wins every padded window).
+    for (const std::vector<int8_t>& x :
+         {Data<int8_t>(gen, n, -128, 127), Data<int8_t>(gen, n, -2, 1), Data<int8_t>(gen, n, -128, -1)}) {
+      std::vector<int8_t> want(n_out), got(n_out, 99), scratch(d.C * d.Ho() * d.Wo() * d.KW);
+      MaxPoolForward(x.data(), want.data(), d);
+      MaxPoolPaddedS8(x.data(), got.data(), d.C, d, scratch.data());
+      EXPECT_EQ(got, want);
+    }
+  }
 }
 
 TEST(MaxPoolFast, ArgmaxIsTheFirstMaximum) {

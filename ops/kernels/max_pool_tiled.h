@@ -1,10 +1,11 @@
-// MaxPool2D forward for int8 windows that tile the plane exactly: pad 0, KH dividing H and KW
-// dividing W. Then a run of consecutive planes is one [planes·H, W] matrix whose windows never
-// straddle a plane, and the pool is two long passes with no per-window bookkeeping:
+// MaxPool2D forward of int8 planes in two vector passes with no per-window bookkeeping. For windows
+// that tile the plane exactly (pad 0, KH dividing H and KW dividing W), a run of consecutive planes
+// is one [planes·H, W] matrix whose windows never straddle a plane, and the passes are:
 //   1. vertical: v[g·W + x] = max over k < KH of a[(g·KH + k)·W + x], for every group g of KH rows;
 //   2. horizontal: y[j] = max over l < KW of v[j·KW + l], over the flat v.
-// Both are exact (a max of int8 values), so the result equals the reference (max_pool.h) bit for
-// bit; the argmax is not needed by the forward. The passes use GCC/Clang vector extensions, which
+// Padded windows (MaxPoolPaddedS8) take the same passes row by row, with the pad value 0 joined in
+// where a window reaches outside the plane. Both are exact (a max of int8 values), so the result
+// equals the reference (max_pool.h) bit for bit; the argmax is not needed by the forward. The passes use GCC/Clang vector extensions, which
 // the compiler lowers to the SIMD of the build's -march (AVX2 here): the vertical max runs on whole
 // rows of 32, 16, 8 or 4 bytes, and a horizontal max over KW = 2, 4 or 8 reduces neighbouring
 // bytes by lane-widening halvings (the max of the two int8 halves of each int16 lane, then of the
@@ -95,6 +96,33 @@ inline void VerticalMaxAnyWidth(const int8_t* a, int8_t* out, int64_t groups, in
   }
 }
 
+// dst[j] = max over k < n_rows of src[k·stride + j] (and of the pad value 0 when with_pad), for
+// j in [from, to): whole vectors of V while they fit; returns where it stopped.
+template <typename V>
+int64_t RowsMaxChunks(const int8_t* src, int64_t stride, int64_t n_rows, bool with_pad, int8_t* dst, int64_t from,
+                      int64_t to) {
+  int64_t j = from;
+  for (; j + static_cast<int64_t>(sizeof(V)) <= to; j += static_cast<int64_t>(sizeof(V))) {
+    V m = Load<V>(src + j);
+    for (int64_t k = 1; k < n_rows; ++k) m = Max(m, Load<V>(src + k * stride + j));
+    if (with_pad) m = Max(m, V{});
+    Store(dst + j, m);
+  }
+  return j;
+}
+
+// RowsMaxChunks over [0, w) for any w: vectors of 32, 16 and 8 bytes, then single bytes.
+inline void RowsMax(const int8_t* src, int64_t stride, int64_t n_rows, bool with_pad, int8_t* dst, int64_t w) {
+  int64_t j = RowsMaxChunks<S8x32>(src, stride, n_rows, with_pad, dst, 0, w);
+  j = RowsMaxChunks<S8x16>(src, stride, n_rows, with_pad, dst, j, w);
+  j = RowsMaxChunks<S8x8>(src, stride, n_rows, with_pad, dst, j, w);
+  for (; j < w; ++j) {
+    int8_t m = with_pad ? std::max<int8_t>(src[j], 0) : src[j];
+    for (int64_t k = 1; k < n_rows; ++k) m = std::max(m, src[k * stride + j]);
+    dst[j] = m;
+  }
+}
+
 // h[j] = max(v[j·kw], ..., v[j·kw + kw - 1]) for j < n: 32 input bytes per step for kw = 2, 4, 8.
 inline void HorizontalMax(const int8_t* v, int8_t* h, int64_t n, int64_t kw) {
   int64_t j = 0;
@@ -132,6 +160,28 @@ inline void MaxPoolTiledS8(const int8_t* x, int8_t* y, int64_t planes, const Poo
   const int64_t groups = planes * (d.H / d.KH);
   tiled::VerticalMaxAnyWidth(x, scratch, groups, d.KH, d.W);
   tiled::HorizontalMax(scratch, y, groups * (d.W / d.KW), d.KW);
+}
+
+// The pool of `planes` consecutive H×W int8 planes of x into y for any valid window and padding
+// (d.B and d.C are not read), in the same two passes: the vertical pass writes each output row's
+// window maxima over its rows of input (and the pad value 0 when the window reaches a pad row) into
+// a row of Wo·KW columns whose pad columns hold 0 and whose columns are those of the windows (input
+// columns right of the last window are left out); the horizontal pass then reduces each KW run.
+// scratch: planes·Ho·Wo·KW bytes.
+inline void MaxPoolPaddedS8(const int8_t* x, int8_t* y, int64_t planes, const PoolDims& d, int8_t* scratch) {
+  const int64_t Ho = d.Ho(), Wo = d.Wo(), wp = Wo * d.KW;
+  const int64_t w_in = std::min(d.W, wp - d.PW);  // input columns inside some window
+  for (int64_t p = 0; p < planes; ++p) {
+    const int8_t* plane = x + p * d.H * d.W;
+    for (int64_t i = 0; i < Ho; ++i) {
+      const int64_t r0 = std::max<int64_t>(0, i * d.KH - d.PH), r1 = std::min(d.H, i * d.KH - d.PH + d.KH);
+      int8_t* row = scratch + (p * Ho + i) * wp;
+      std::fill(row, row + d.PW, int8_t{0});
+      std::fill(row + d.PW + w_in, row + wp, int8_t{0});
+      tiled::RowsMax(plane + r0 * d.W, d.W, r1 - r0, r1 - r0 < d.KH, row + d.PW, w_in);
+    }
+  }
+  tiled::HorizontalMax(scratch, y, planes * Ho * Wo, d.KW);
 }
 
 }  // namespace nitro::kernels
