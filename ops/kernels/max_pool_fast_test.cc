@@ -67,6 +67,27 @@ TEST(MaxPoolFast, Int8MatchesReference) { CheckAll<int8_t>(); }
 TEST(MaxPoolFast, Int16MatchesReference) { CheckAll<int16_t>(); }
 TEST(MaxPoolFast, Int32MatchesReference) { CheckAll<int32_t>(); }
 
+// kernel(x, y, planes, d, scratch) equals MaxPoolForward on each of `dims` (d.C planes) for
+// full-range data, ties around the pad value 0, and all-negative data (the pad 0 then wins every
+// window that reaches a pad cell). scratch_bytes(d) sizes the kernel's scratch.
+template <size_t N, typename Kernel, typename ScratchBytes>
+void ExpectTwoPassMatches(const PoolDims (&dims)[N], Kernel kernel, ScratchBytes scratch_bytes) {
+  std::mt19937_64 gen(23);
+  for (const PoolDims& d : dims) {
+    SCOPED_TRACE(testing::Message() << d.C << " planes " << d.H << "x" << d.W << " K " << d.KH << "x" << d.KW << " P "
+                                    << d.PH << "," << d.PW);
+    ASSERT_TRUE(d.Valid());
+    const int64_t n = d.C * d.H * d.W, n_out = d.C * d.Ho() * d.Wo();
+    for (const std::vector<int8_t>& x :
+         {Data<int8_t>(gen, n, -128, 127), Data<int8_t>(gen, n, -2, 1), Data<int8_t>(gen, n, -128, -1)}) {
+      std::vector<int8_t> want(n_out), got(n_out, 99), scratch(scratch_bytes(d));
+      MaxPoolForward(x.data(), want.data(), d);
+      kernel(x.data(), got.data(), d.C, d, scratch.data());
+      EXPECT_EQ(got, want);
+    }
+  }
+}
+
 TEST(MaxPoolTiled, Int8MatchesReference) {
   // Widths 32, 16, 8 and 4 (whole vector rows), 12 and 6 (other widths); KW 1, 2, 4, 8 (the
   // lane-halving passes) and 3, 6 (the plain loop); plane counts that leave tails in both passes.
@@ -75,18 +96,8 @@ TEST(MaxPoolTiled, Int8MatchesReference) {
       {1, 3, 16, 16, 8, 4, 0, 0}, {1, 33, 8, 8, 4, 2, 0, 0},  {1, 17, 8, 8, 2, 2, 0, 0},  {1, 11, 4, 4, 2, 1, 0, 0},
       {1, 6, 12, 12, 3, 3, 0, 0}, {1, 5, 6, 6, 3, 6, 0, 0},   {1, 4, 8, 32, 1, 8, 0, 0},  {1, 1, 1, 1, 1, 1, 0, 0},
   };
-  std::mt19937_64 gen(23);
-  for (const PoolDims& d : dims) {
-    SCOPED_TRACE(testing::Message() << d.C << " planes " << d.H << "x" << d.W << " K " << d.KH << "x" << d.KW);
-    ASSERT_TRUE(PoolTilesPlane(d));
-    const int64_t n = d.C * d.H * d.W, n_out = d.C * d.Ho() * d.Wo();
-    for (const std::vector<int8_t>& x : {Data<int8_t>(gen, n, -128, 127), Data<int8_t>(gen, n, -2, 1)}) {
-      std::vector<int8_t> want(n_out), got(n_out, 99), scratch(d.C * (d.H / d.KH) * d.W);
-      MaxPoolForward(x.data(), want.data(), d);
-      MaxPoolTiledS8(x.data(), got.data(), d.C, d, scratch.data());
-      EXPECT_EQ(got, want);
-    }
-  }
+  for (const PoolDims& d : dims) EXPECT_TRUE(PoolTilesPlane(d));
+  ExpectTwoPassMatches(dims, MaxPoolTiledS8, [](const PoolDims& d) { return d.C * (d.H / d.KH) * d.W; });
   EXPECT_FALSE(PoolTilesPlane({1, 1, 7, 9, 3, 2, 1, 1}));  // padded
   EXPECT_FALSE(PoolTilesPlane({1, 1, 9, 8, 2, 2, 0, 0}));  // a last row outside every window
 }
@@ -99,21 +110,7 @@ TEST(MaxPoolPadded, Int8MatchesReference) {
       {1, 9, 7, 7, 4, 2, 2, 1},   {1, 4, 3, 3, 2, 1, 1, 0},   {1, 6, 9, 11, 2, 2, 0, 0},  {1, 3, 7, 9, 3, 2, 1, 1},
       {1, 2, 5, 6, 4, 4, 2, 2},   {1, 2, 1, 40, 1, 3, 0, 1},  {1, 3, 32, 32, 8, 4, 0, 0}, {1, 1, 1, 1, 1, 1, 0, 0},
   };
-  std::mt19937_64 gen(37);
-  for (const PoolDims& d : dims) {
-    SCOPED_TRACE(testing::Message() << d.C << " planes " << d.H << "x" << d.W << " K " << d.KH << "x" << d.KW << " P "
-                                    << d.PH << "," << d.PW);
-    ASSERT_TRUE(d.Valid());
-    const int64_t n = d.C * d.H * d.W, n_out = d.C * d.Ho() * d.Wo();
-    // Full range, ties around the pad value, and all negative (the pad 0 wins every padded window).
-    for (const std::vector<int8_t>& x :
-         {Data<int8_t>(gen, n, -128, 127), Data<int8_t>(gen, n, -2, 1), Data<int8_t>(gen, n, -128, -1)}) {
-      std::vector<int8_t> want(n_out), got(n_out, 99), scratch(d.C * d.Ho() * d.Wo() * d.KW);
-      MaxPoolForward(x.data(), want.data(), d);
-      MaxPoolPaddedS8(x.data(), got.data(), d.C, d, scratch.data());
-      EXPECT_EQ(got, want);
-    }
-  }
+  ExpectTwoPassMatches(dims, MaxPoolPaddedS8, [](const PoolDims& d) { return d.C * d.Ho() * d.Wo() * d.KW; });
 }
 
 TEST(MaxPoolFast, ArgmaxIsTheFirstMaximum) {
