@@ -38,7 +38,7 @@ void ConvBlockGrad(const D* dy, const int8_t* a, const int8_t* s, const X* x, in
   const PoolDims plane{1, 1, Hc, Wc, pool.KH, pool.KW, pool.PH, pool.PW};
   const int64_t per_filter = conv.KH * conv.KW * conv.C;
   ForEachFilterBlockGrad(conv, g, [&](int64_t f0, int64_t f1, uint32_t* acc) {
-    std::vector<int8_t> row(Wo * pool.KW);
+    PoolArgmaxScratch<int8_t> pool_scratch;
     PatchList patches;
     for (int64_t m = 0; m < conv.B; ++m) {  // images outer: one image's input stays in cache for the block
       for (int64_t f = f0; f < f1; ++f) {
@@ -46,7 +46,7 @@ void ConvBlockGrad(const D* dy, const int8_t* a, const int8_t* s, const X* x, in
         const int8_t* sf = s + (m * F + f) * Hc * Wc;
         const D* dyf = dy + (m * F + f) * Ho * Wo;
         patches.Clear();
-        ForEachPoolArgmax(af, plane, row.data(), [&](int64_t i, int64_t j, int64_t iy, int64_t ix) {
+        ForEachPoolArgmax(af, plane, &pool_scratch, [&](int64_t i, int64_t j, int64_t iy, int64_t ix) {
           const int32_t d = static_cast<int32_t>(dyf[i * Wo + j]);
           if (d == 0) return;
           const int32_t ds = NitroReluGradValue(d, sf[iy * Wc + ix], by_alpha);  // the derivative at the argmax

@@ -1,12 +1,12 @@
 // Fast MaxPool2D kernels, bit-identical to the portable reference in max_pool.h (same pad value,
-// same first-maximum argmax in row-major window order, padded cells included). Per output row, one
-// pass takes the element-wise max of the window's KH input rows (a contiguous, auto-vectorised loop
-// over W: vpmaxsb on int8), then each window's maximum is the max of a KW-wide run of that row.
-// The argmax is found afterwards by scanning the window for the first cell equal to its maximum, so
-// the comparison loop stays branch-free; an interior int8 window scans each row as one 64-bit
-// word. The int8 forward takes the two-pass kernels of max_pool_tiled.h. Planes (image × channel) are split over threads with ParallelFor
-// (parallel_for.h); each plane's outputs are written by one task, so any thread count gives the
-// same result.
+// same first-maximum argmax in row-major window order, padded cells included). int8 planes take
+// the two-pass vector kernels of max_pool_tiled.h. For int16 and int32, per output row, one pass
+// takes the element-wise max of the window's KH input rows (a contiguous, auto-vectorised loop over
+// W), then each window's maximum is the max of a KW-wide run of that row. The argmax (backward,
+// ConvBlockGrad) is found afterwards by scanning each window for the first cell equal to its
+// maximum, so the comparison loop stays branch-free; an interior int8 window scans each row as one
+// 64-bit word. Planes (image × channel) are split over threads with ParallelFor (parallel_for.h);
+// each plane's outputs are written by one task, so any thread count gives the same result.
 #ifndef NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
 #define NITRO_OPS_KERNELS_MAX_POOL_FAST_H_
 
@@ -109,44 +109,6 @@ inline bool FirstArgmaxInteriorS8(const int8_t* plane, const PoolDims& d, int64_
   return false;
 }
 
-// Calls fn(i, j, iy, ix) for each window of one plane (d.B = d.C = 1 is not required: only H, W,
-// kernel and pad are read) whose first maximum is an input cell (iy, ix). row: Wo·KW scratch.
-template <typename X, typename Fn>
-void ForEachPoolArgmax(const X* plane, const PoolDims& d, X* row, Fn&& fn) {
-  const int64_t Ho = d.Ho(), Wo = d.Wo();
-  for (int64_t i = 0; i < Ho; ++i) {
-    PoolRowMax(plane, d, i, row);
-    const int64_t y0 = i * d.KH - d.PH;
-    const bool rows_in = y0 >= 0 && y0 + d.KH <= d.H;
-    for (int64_t j = 0; j < Wo; ++j) {
-      int64_t iy, ix;
-      const X m = RunMax(row + j * d.KW, d.KW);
-      bool found;
-      if constexpr (std::is_same_v<X, int8_t>) {
-        const int64_t x0 = j * d.KW - d.PW;
-        // Interior windows whose 8-byte row words stay inside the plane take the word scan.
-        const bool word_ok = rows_in && d.KW <= 8 && x0 >= 0 && x0 + d.KW <= d.W &&
-                             (y0 + d.KH - 1) * d.W + x0 + 8 <= d.H * d.W;
-        found = word_ok ? FirstArgmaxInteriorS8(plane, d, y0, x0, m, &iy, &ix) : FirstArgmax(plane, d, i, j, m, &iy, &ix);
-      } else {
-        found = FirstArgmax(plane, d, i, j, m, &iy, &ix);
-      }
-      if (found) fn(i, j, iy, ix);
-    }
-  }
-}
-
-// Runs per_plane(p, row) for planes p in [0, B·C) over threads; row is Wo·KW scratch of the task.
-template <typename X, typename Fn>
-void ForEachPoolPlane(const PoolDims& d, Fn&& per_plane) {
-  const int64_t planes = d.B * d.C;
-  const int64_t grain = std::max<int64_t>(1, 16384 / (d.H * d.W));  // ~16 KB of input per task at least
-  ParallelFor(IndexRange(0, planes, grain), [&](const IndexRange& r) {
-    std::vector<X> row(d.Wo() * d.KW);
-    for (int64_t p = r.begin(); p < r.end(); ++p) per_plane(p, row.data());
-  });
-}
-
 // The Ho×Wo window maxima of one H×W plane (d.B and d.C are not read). row: Wo·KW scratch.
 template <typename X>
 void MaxPoolPlaneFast(const X* plane, const PoolDims& d, X* out, X* row) {
@@ -196,17 +158,57 @@ void MaxPoolForwardFast(const X* x, X* y, const PoolDims& d) {
   });
 }
 
+// Scratch of ForEachPoolArgmax, reused from plane to plane: the window maxima and the pool
+// kernel's own scratch.
+template <typename X>
+struct PoolArgmaxScratch {
+  std::vector<X> maxima, pass;
+};
+
+// Calls fn(i, j, iy, ix) for each window of one plane (d.B and d.C are not read) whose first
+// maximum is an input cell (iy, ix). The window maxima come from MaxPoolPlanesFast; then each
+// window is scanned for the first cell equal to its maximum.
+template <typename X, typename Fn>
+void ForEachPoolArgmax(const X* plane, const PoolDims& d, PoolArgmaxScratch<X>* scratch, Fn&& fn) {
+  const int64_t Ho = d.Ho(), Wo = d.Wo();
+  scratch->maxima.resize(Ho * Wo);
+  MaxPoolPlanesFast(plane, scratch->maxima.data(), 1, d, &scratch->pass);
+  for (int64_t i = 0; i < Ho; ++i) {
+    const int64_t y0 = i * d.KH - d.PH;
+    const bool rows_in = y0 >= 0 && y0 + d.KH <= d.H;
+    for (int64_t j = 0; j < Wo; ++j) {
+      int64_t iy, ix;
+      const X m = scratch->maxima[i * Wo + j];
+      bool found;
+      if constexpr (std::is_same_v<X, int8_t>) {
+        const int64_t x0 = j * d.KW - d.PW;
+        // Interior windows whose 8-byte row words stay inside the plane take the word scan.
+        const bool word_ok = rows_in && d.KW <= 8 && x0 >= 0 && x0 + d.KW <= d.W &&
+                             (y0 + d.KH - 1) * d.W + x0 + 8 <= d.H * d.W;
+        found = word_ok ? FirstArgmaxInteriorS8(plane, d, y0, x0, m, &iy, &ix) : FirstArgmax(plane, d, i, j, m, &iy, &ix);
+      } else {
+        found = FirstArgmax(plane, d, i, j, m, &iy, &ix);
+      }
+      if (found) fn(i, j, iy, ix);
+    }
+  }
+}
+
 template <typename X, typename D>
 void MaxPoolBackwardFast(const X* x, const D* dy, int32_t* dx, const PoolDims& d) {
   NITRO_DCHECK(d.Valid() && x != nullptr && dy != nullptr && dx != nullptr);
   const int64_t Ho = d.Ho(), Wo = d.Wo();
-  ForEachPoolPlane<X>(d, [&](int64_t p, X* row) {
-    int32_t* dxp = dx + p * d.H * d.W;
-    const D* dyp = dy + p * Ho * Wo;
-    std::fill(dxp, dxp + d.H * d.W, 0);
-    ForEachPoolArgmax(x + p * d.H * d.W, d, row, [&](int64_t i, int64_t j, int64_t iy, int64_t ix) {
-      dxp[iy * d.W + ix] = static_cast<int32_t>(dyp[i * Wo + j]);
-    });
+  const int64_t grain = std::max<int64_t>(1, 16384 / (d.H * d.W));  // ~16 KB of input per task at least
+  ParallelFor(IndexRange(0, d.B * d.C, grain), [&](const IndexRange& r) {
+    PoolArgmaxScratch<X> scratch;
+    for (int64_t p = r.begin(); p < r.end(); ++p) {
+      int32_t* dxp = dx + p * d.H * d.W;
+      const D* dyp = dy + p * Ho * Wo;
+      std::fill(dxp, dxp + d.H * d.W, 0);
+      ForEachPoolArgmax(x + p * d.H * d.W, d, &scratch, [&](int64_t i, int64_t j, int64_t iy, int64_t ix) {
+        dxp[iy * d.W + ix] = static_cast<int32_t>(dyp[i * Wo + j]);
+      });
+    }
   });
 }
 
