@@ -2,6 +2,11 @@
 """Prints one Markdown table row per nitro run directory, from its metrics.csv.
 
     tools/run_summary.py runs/mlp1_mnist-paper-seed42 [RUN_DIR ...]
+    tools/run_summary.py --epochs runs/vgg8b_cifar10-paper-numpy-seed42
+
+With --epochs, prints one run's table of docs/results.md instead: per epoch the train accuracy,
+each block head's, the validation accuracy (honest protocol), the test accuracy and the epoch's
+wall time with its throughput.
 
 Columns: run, epochs trained, best epoch (by test accuracy in the paper protocol, by validation
 accuracy in the honest one), that epoch's train / validation / test accuracy, and the summed
@@ -19,7 +24,34 @@ def pct(correct, total):
     return "%d.%02d" % (bp // 100, bp % 100)
 
 
+def minutes(ms):
+    return "%d min %02d s" % (ms // 60000, (ms // 1000) % 60)
+
+
+def print_epochs(run):
+    with open(os.path.join(run, "metrics.csv")) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    heads = [c[:-len("_acc_pct")] for c in rows[0] if c.endswith("_acc_pct") and c[:-len("_acc_pct")] not in
+             ("train", "val", "test")]
+    honest = any(r["val_total"] not in ("", "0") for r in rows)
+    print("| epoch | train | block heads %s |%s test | wall time (throughput) |" % (
+        " / ".join(heads), " validation |" if honest else ""))
+    print("|---|---|---|%s---|---|" % ("---|" if honest else ""))
+    for r in rows:
+        val = " %s %% (%s/%s) |" % (pct(r["val_correct"], r["val_total"]), r["val_correct"], r["val_total"]) \
+            if honest else ""
+        print("| %s | %s %% | %s %% |%s %s %% (%s/%s) | %s (%s img/s) |" % (
+            r["epoch"], pct(r["train_correct"], r["train_total"]), " / ".join(r[h + "_acc_pct"] for h in heads), val,
+            pct(r["test_correct"], r["test_total"]), r["test_correct"], r["test_total"], minutes(int(r["wall_ms"] or 0)),
+            r["img_per_s"]))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--epochs":
+        print_epochs(sys.argv[2])
+        return
     print("| run | epochs | best epoch | train % | val % | test % | training time |")
     print("|---|---|---|---|---|---|---|")
     for run in sys.argv[1:]:
