@@ -47,9 +47,9 @@ using kernels::GemmTier;
 
 struct ConvLayer {
   const char* name;
-  int64_t C, H, F;     // input channels, image side, filters
-  int64_t PKH, PKW;    // the block's head pool (a window per non-zero delta of ConvBlockGrad)
-  int64_t next_pool;   // the side of the square pool from the activation to the next block; 0: none
+  int64_t C, H, F;    // input channels, image side, filters
+  int64_t PKH, PKW;   // the block's head pool (a window per non-zero delta of ConvBlockGrad)
+  int64_t next_pool;  // the side of the square pool from the activation to the next block; 0: none
 };
 // VGG8B CIFAR-10 (models/vgg8b_cifar10.pbtxt).
 const ConvLayer kConvLayers[] = {{"b0", 3, 32, 128, 8, 4, 0},   {"b1", 128, 32, 256, 8, 8, 2},
@@ -234,7 +234,8 @@ int BenchEpilogue(const ConvLayer& l, const Options& o, std::mt19937_64& gen) {
       {"scale+relu, MaxPool2D",
        [&] {
          kernels::ScaleNitroReluParallel(z.data(), s.data(), a.data(), planes, plane, divisor, 4);
-         for (size_t k = 0; k < pools.size(); ++k) kernels::MaxPoolForwardFast(a.data(), separate_out[k].data(), pools[k]);
+         for (size_t k = 0; k < pools.size(); ++k)
+           kernels::MaxPoolForwardFast(a.data(), separate_out[k].data(), pools[k]);
        }},
   };
   for (const Run& run : runs) {
@@ -252,8 +253,8 @@ int BenchEpilogue(const ConvLayer& l, const Options& o, std::mt19937_64& gen) {
       }
       std::sort(wall.begin(), wall.end());
       std::printf("%-8s %-22s %3d %9s %9s %8s %8s %6s %6s %6s   cpu ms %s\n", l.name, run.name, threads,
-                  Hundredths(wall.front() / 10000).c_str(), Hundredths(wall[wall.size() / 2] / 10000).c_str(), "-",
-                  "-", "-", "-", "-", Hundredths(best_cpu / 10000).c_str());
+                  Hundredths(wall.front() / 10000).c_str(), Hundredths(wall[wall.size() / 2] / 10000).c_str(), "-", "-",
+                  "-", "-", "-", Hundredths(best_cpu / 10000).c_str());
     }
   }
   if (fused_out != separate_out) {
@@ -312,9 +313,10 @@ std::optional<int> ParseOptions(int argc, char** argv, Options* o) {
   flags.String("layers", &layers, "comma-separated layer names (b0, b1, ..., fc, ...)")
       .Value("NAMES")
       .DefaultText("all");
-  flags.String("parts", &parts,
-               "comma-separated kernel kinds: conv (forward), grad (ConvBlockGrad), epilogue (Scale, "
-               "NITRO-ReLU and the fused max pools of ConvScaleRelu), linear")
+  flags
+      .String("parts", &parts,
+              "comma-separated kernel kinds: conv (forward), grad (ConvBlockGrad), epilogue (Scale, "
+              "NITRO-ReLU and the fused max pools of ConvScaleRelu), linear")
       .Value("KINDS");
   if (std::optional<int> exit_code = flags.Parse(std::vector<std::string>(argv + 1, argv + argc))) return exit_code;
   if (o->batch <= 0 || o->reps <= 0) return flags.UsageError("--batch and --reps must be positive");

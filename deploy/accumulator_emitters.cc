@@ -81,8 +81,9 @@ absl::Status EmitConv2D(CEmitContext& ctx) { return EmitConv(ctx, ctx.epilogue()
 absl::Status EmitConvScaleRelu(CEmitContext& ctx) {
   // nitro's own passes fuse pools into ConvScaleRelu only in the training graph (FuseConvBlockPools).
   if (ctx.num_outputs() > 2) {
-    return ctx.Error("has fused max pools (pooled outputs), which the C export does not emit; write the pools as "
-                     "MaxPool2D nodes reading a");
+    return ctx.Error(
+        "has fused max pools (pooled outputs), which the C export does not emit; write the pools as "
+        "MaxPool2D nodes reading a");
   }
   Epilogue e;
   e.divisor = ctx.attrs().GetInt("divisor");

@@ -194,7 +194,8 @@ TEST(BuildGraph, AnUnknownOpIsNotFoundAndListsTheRegisteredOps) {
   auto g = Build(R"pb(input { name: "x" dtype: INT8 shape: [3] } node { op: "Nope" in: "x" out: "y" })pb");
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(g.status().message(), "m.pbtxt:1: node 'y' (Nope): unknown op 'Nope'; registered ops: Add2, Copies, Id, Tile");
+  EXPECT_EQ(g.status().message(),
+            "m.pbtxt:1: node 'y' (Nope): unknown op 'Nope'; registered ops: Add2, Copies, Id, Tile");
 }
 
 TEST(BuildGraph, ArityIsChecked) {

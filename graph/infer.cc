@@ -268,8 +268,7 @@ absl::Status Inferrer::Propagate(int i) {
   const proto::Node& n = model_.node(i);
   const OpDef* def = OpRegistry::Global().Find(n.op());
   if (!def) return Stop();
-  if (n.in_size() != static_cast<int>(def->inputs().size()) ||
-      !def->AcceptsOutputCount(n.out_size())) {
+  if (n.in_size() != static_cast<int>(def->inputs().size()) || !def->AcceptsOutputCount(n.out_size())) {
     return Stop();
   }
   std::vector<ValueType> in;

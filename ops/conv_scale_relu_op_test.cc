@@ -85,10 +85,12 @@ TEST(ConvScaleReluTest, FusedPoolsEqualMaxPool2DOfTheActivation) {
   ASSERT_TRUE(fused.ok()) << fused.status();
   ASSERT_TRUE(fused->Run().ok());
   const Tensor a = fused->Output("a");
-  const char* pools[] = {R"(attr { name: "kernel" ints { v: [8, 8] } })", R"(attr { name: "kernel" ints { v: [2, 2] } })",
+  const char* pools[] = {R"(attr { name: "kernel" ints { v: [8, 8] } })",
+                         R"(attr { name: "kernel" ints { v: [2, 2] } })",
                          R"(attr { name: "kernel" ints { v: [3, 3] } } attr { name: "pad" ints { v: [1, 1] } })"};
   for (int k = 0; k < 3; ++k) {
-    absl::StatusOr<Tensor> p = RunKernel(absl::StrCat(R"(op: "MaxPool2D" in: "a" out: "p" )", pools[k]), {{"a", a}}, "p");
+    absl::StatusOr<Tensor> p =
+        RunKernel(absl::StrCat(R"(op: "MaxPool2D" in: "a" out: "p" )", pools[k]), {{"a", a}}, "p");
     ASSERT_TRUE(p.ok()) << p.status();
     EXPECT_EQ(fused->Output(absl::StrCat("p", k)), *p) << "pool " << k;
   }

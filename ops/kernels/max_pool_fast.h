@@ -89,8 +89,8 @@ bool FirstArgmax(const X* plane, const PoolDims& d, int64_t i, int64_t j, X m, i
 // (v - 0x01…01) & ~v & 0x80…80 flags every zero byte and, above the lowest zero byte, possibly
 // others; the lowest flag is always exact, which is the one taken.
 // (y0, x0) is the window's top-left input cell.
-inline bool FirstArgmaxInteriorS8(const int8_t* plane, const PoolDims& d, int64_t y0, int64_t x0, int8_t m,
-                                  int64_t* iy, int64_t* ix) {
+inline bool FirstArgmaxInteriorS8(const int8_t* plane, const PoolDims& d, int64_t y0, int64_t x0, int8_t m, int64_t* iy,
+                                  int64_t* ix) {
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
   const uint64_t mm = kOnes * static_cast<uint8_t>(m);
   const uint64_t keep = d.KW >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * d.KW)) - 1;  // the window's bytes
@@ -183,9 +183,10 @@ void ForEachPoolArgmax(const X* plane, const PoolDims& d, PoolArgmaxScratch<X>* 
       if constexpr (std::is_same_v<X, int8_t>) {
         const int64_t x0 = j * d.KW - d.PW;
         // Interior windows whose 8-byte row words stay inside the plane take the word scan.
-        const bool word_ok = rows_in && d.KW <= 8 && x0 >= 0 && x0 + d.KW <= d.W &&
-                             (y0 + d.KH - 1) * d.W + x0 + 8 <= d.H * d.W;
-        found = word_ok ? FirstArgmaxInteriorS8(plane, d, y0, x0, m, &iy, &ix) : FirstArgmax(plane, d, i, j, m, &iy, &ix);
+        const bool word_ok =
+            rows_in && d.KW <= 8 && x0 >= 0 && x0 + d.KW <= d.W && (y0 + d.KH - 1) * d.W + x0 + 8 <= d.H * d.W;
+        found =
+            word_ok ? FirstArgmaxInteriorS8(plane, d, y0, x0, m, &iy, &ix) : FirstArgmax(plane, d, i, j, m, &iy, &ix);
       } else {
         found = FirstArgmax(plane, d, i, j, m, &iy, &ix);
       }

@@ -5,11 +5,11 @@
 //   2. horizontal: y[j] = max over l < KW of v[j·KW + l], over the flat v.
 // Padded windows (MaxPoolPaddedS8) take the same passes row by row, with the pad value 0 joined in
 // where a window reaches outside the plane. Both are exact (a max of int8 values), so the result
-// equals the reference (max_pool.h) bit for bit; the argmax is not needed by the forward. The passes use GCC/Clang vector extensions, which
-// the compiler lowers to the SIMD of the build's -march (AVX2 here): the vertical max runs on whole
-// rows of 32, 16, 8 or 4 bytes, and a horizontal max over KW = 2, 4 or 8 reduces neighbouring
-// bytes by lane-widening halvings (the max of the two int8 halves of each int16 lane, then of the
-// two int16 halves of each int32 lane, ...), which needs no shuffle until the final narrowing.
+// equals the reference (max_pool.h) bit for bit; the argmax is not needed by the forward. The passes use GCC/Clang
+// vector extensions, which the compiler lowers to the SIMD of the build's -march (AVX2 here): the vertical max runs on
+// whole rows of 32, 16, 8 or 4 bytes, and a horizontal max over KW = 2, 4 or 8 reduces neighbouring bytes by
+// lane-widening halvings (the max of the two int8 halves of each int16 lane, then of the two int16 halves of each int32
+// lane, ...), which needs no shuffle until the final narrowing.
 #ifndef NITRO_OPS_KERNELS_MAX_POOL_TILED_H_
 #define NITRO_OPS_KERNELS_MAX_POOL_TILED_H_
 

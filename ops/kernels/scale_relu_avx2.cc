@@ -18,11 +18,11 @@ namespace {
 
 // The constants of the exact reciprocal division of the header comment.
 struct Reciprocals {
-  uint32_t limit;      // 128·d - 1
-  uint32_t magic;      // m = ceil(2^k / d)
-  int shift;           // k
+  uint32_t limit;        // 128·d - 1
+  uint32_t magic;        // m = ceil(2^k / d)
+  int shift;             // k
   uint16_t alpha_magic;  // ma = ceil(2^16 / alpha_inv)
-  int16_t correction;  // c(alpha_inv)
+  int16_t correction;    // c(alpha_inv)
 };
 
 Reciprocals ReciprocalsOf(int64_t d, int64_t alpha_inv, int c) {
@@ -50,7 +50,8 @@ NITRO_TARGET_AVX2 inline __m256i ScaleLanes(__m256i z, const Reciprocals& r) {
 
 // NITRO-ReLU of 16 int16 lanes holding s in [-127, 127].
 NITRO_TARGET_AVX2 inline __m256i ReluLanes(__m256i s, const Reciprocals& r) {
-  const __m256i quotient = _mm256_mulhi_epu16(_mm256_abs_epi16(s), _mm256_set1_epi16(static_cast<int16_t>(r.alpha_magic)));
+  const __m256i quotient =
+      _mm256_mulhi_epu16(_mm256_abs_epi16(s), _mm256_set1_epi16(static_cast<int16_t>(r.alpha_magic)));
   const __m256i negative = _mm256_cmpgt_epi16(_mm256_setzero_si256(), s);
   const __m256i value = _mm256_blendv_epi8(s, _mm256_sub_epi16(_mm256_setzero_si256(), quotient), negative);
   return _mm256_sub_epi16(value, _mm256_set1_epi16(r.correction));

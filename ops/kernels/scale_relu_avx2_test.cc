@@ -34,9 +34,9 @@ std::vector<int32_t> Accumulators(std::mt19937_64& gen, int64_t d) {
 TEST(ScaleNitroReluAvx2, EqualsThePortableKernels) {
   if (!HasAvx2Kernels()) GTEST_SKIP() << "no AVX2 kernels on this CPU";
   std::mt19937_64 gen(29);
-  for (int64_t d : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{7}, int64_t{255}, int64_t{6912}, int64_t{294912},
-                    int64_t{589824}, int64_t{1048576}, int64_t{1179648}, int64_t{9999991}, (int64_t{1} << 24) - 1,
-                    int64_t{1} << 24}) {
+  for (int64_t d :
+       {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{7}, int64_t{255}, int64_t{6912}, int64_t{294912}, int64_t{589824},
+        int64_t{1048576}, int64_t{1179648}, int64_t{9999991}, (int64_t{1} << 24) - 1, int64_t{1} << 24}) {
     for (int64_t alpha : {3, 4, 5, 7, 8, 10, 15, 16, 20}) {
       SCOPED_TRACE(testing::Message() << "divisor " << d << " alpha_inv " << alpha);
       const std::vector<int32_t> z = Accumulators(gen, d);

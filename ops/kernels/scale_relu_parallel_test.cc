@@ -60,11 +60,11 @@ TEST(ScaleNitroReluParallel, FusedPoolsEqualTheReferencePool) {
   };
   const Case cases[] = {
       {4 * 256, 32, 32, {{0, 0, 32, 32, 8, 8, 0, 0}, {0, 0, 32, 32, 2, 2, 0, 0}}},  // VGG8B b1: head and pool1
-      {2 * 128, 32, 32, {{0, 0, 32, 32, 8, 4, 0, 0}}},                               // b0 head
-      {130, 16, 16, {{0, 0, 16, 16, 4, 4, 0, 0}}},                                   // b2 head, odd plane count
-      {70, 7, 9, {{0, 0, 7, 9, 3, 2, 1, 1}, {0, 0, 7, 9, 4, 4, 2, 2}}},              // padding, left-out cells
-      {1, 300, 300, {{0, 0, 300, 300, 3, 3, 0, 0}}},                                 // one plane over a slice
-      {5, 1, 1, {{0, 0, 1, 1, 1, 1, 0, 0}}},                                         // tiny
+      {2 * 128, 32, 32, {{0, 0, 32, 32, 8, 4, 0, 0}}},                              // b0 head
+      {130, 16, 16, {{0, 0, 16, 16, 4, 4, 0, 0}}},                                  // b2 head, odd plane count
+      {70, 7, 9, {{0, 0, 7, 9, 3, 2, 1, 1}, {0, 0, 7, 9, 4, 4, 2, 2}}},             // padding, left-out cells
+      {1, 300, 300, {{0, 0, 300, 300, 3, 3, 0, 0}}},                                // one plane over a slice
+      {5, 1, 1, {{0, 0, 1, 1, 1, 1, 0, 0}}},                                        // tiny
   };
   for (const Case& c : cases) {
     const int64_t plane = c.H * c.W, n = c.planes * plane;
@@ -93,7 +93,8 @@ TEST(ScaleNitroReluParallel, FusedPoolsEqualTheReferencePool) {
           pools.push_back({{1, 1, d.H, d.W, d.KH, d.KW, d.PH, d.PW}, got.back().data()});
         }
         tbb::task_arena arena(threads);
-        arena.execute([&] { ScaleNitroReluParallel(z.data(), s.data(), a.data(), c.planes, plane, divisor, 4, pools); });
+        arena.execute(
+            [&] { ScaleNitroReluParallel(z.data(), s.data(), a.data(), c.planes, plane, divisor, 4, pools); });
         EXPECT_EQ(s, s_want);
         EXPECT_EQ(a, a_want);
         EXPECT_EQ(got, want);
