@@ -14,14 +14,19 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Source(const std::string& path) {
+// The C export of the model at `path`, built at batch 1 as `nitro export-c` builds it.
+absl::StatusOr<CExport> Export(const std::string& path) {
   auto m = LoadModel({"", "", path, true, 7});
-  EXPECT_TRUE(m.ok()) << m.status();
+  if (!m.ok()) return m.status();
   auto single = BuildModel(m->file, 1);
-  EXPECT_TRUE(single.ok()) << single.status();
+  if (!single.ok()) return single.status();
   auto inference = BuildInferenceGraph(**single, m->file.parsed.node_lines);
-  EXPECT_TRUE(inference.ok()) << inference.status();
-  auto c = ExportC(**inference, m->params);
+  if (!inference.ok()) return inference.status();
+  return ExportC(**inference, m->params);
+}
+
+std::string Source(const std::string& path) {
+  auto c = Export(path);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? c->source : "";
 }
@@ -56,13 +61,7 @@ TEST(Emitters, AnAccumulatorReadTwiceIsStoredAndScaledOnItsOwn) {
 }
 
 TEST(Emitters, AConvScaleReluWithFusedPoolsIsRefused) {
-  auto m = LoadModel({"", "", "deploy/testdata/conv_pools.pbtxt", true, 7});
-  ASSERT_TRUE(m.ok()) << m.status();
-  auto single = BuildModel(m->file, 1);
-  ASSERT_TRUE(single.ok()) << single.status();
-  auto inference = BuildInferenceGraph(**single, m->file.parsed.node_lines);
-  ASSERT_TRUE(inference.ok()) << inference.status();
-  auto c = ExportC(**inference, m->params);
+  auto c = Export("deploy/testdata/conv_pools.pbtxt");
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(std::string(c.status().message()),
               HasSubstr("has fused max pools (pooled outputs), which the C export does not emit; write the pools as "
