@@ -6,7 +6,8 @@
 
 With --epochs, prints one run's table of docs/results.md instead: per epoch the train accuracy,
 each block head's, the validation accuracy (honest protocol), the test accuracy and the epoch's
-wall time with its throughput.
+wall time with its throughput. An honest run evaluates the test set once, after training
+(`nitro eval --run=RUN_DIR` repeats it), so its per-epoch test column reads "–".
 
 Columns: run, epochs trained, best epoch (by test accuracy in the paper protocol, by validation
 accuracy in the honest one), that epoch's train / validation / test accuracy, and the summed
@@ -18,7 +19,8 @@ import sys
 
 
 def pct(correct, total):
-    if not total:
+    """correct/total as a percentage with two decimals, rounded half up; "" when nothing was counted."""
+    if not total or int(total) == 0:
         return ""
     bp = (int(correct) * 10000 * 2 + int(total)) // (2 * int(total))  # rounded basis points
     return "%d.%02d" % (bp // 100, bp % 100)
@@ -26,6 +28,13 @@ def pct(correct, total):
 
 def minutes(ms):
     return "%d min %02d s" % (ms // 60000, (ms // 1000) % 60)
+
+
+def counts(r, key):
+    """A row's `key` accuracy as "P % (C/T)", or "–" where the epoch did not evaluate it."""
+    if r[key + "_total"] in ("", "0"):
+        return "–"
+    return "%s %% (%s/%s)" % (pct(r[key + "_correct"], r[key + "_total"]), r[key + "_correct"], r[key + "_total"])
 
 
 def print_epochs(run):
@@ -40,12 +49,10 @@ def print_epochs(run):
         " / ".join(heads), " validation |" if honest else ""))
     print("|---|---|---|%s---|---|" % ("---|" if honest else ""))
     for r in rows:
-        val = " %s %% (%s/%s) |" % (pct(r["val_correct"], r["val_total"]), r["val_correct"], r["val_total"]) \
-            if honest else ""
-        print("| %s | %s %% | %s %% |%s %s %% (%s/%s) | %s (%s img/s) |" % (
+        val = " %s |" % counts(r, "val") if honest else ""
+        print("| %s | %s %% | %s %% |%s %s | %s (%s img/s) |" % (
             r["epoch"], pct(r["train_correct"], r["train_total"]), " / ".join(r[h + "_acc_pct"] for h in heads), val,
-            pct(r["test_correct"], r["test_total"]), r["test_correct"], r["test_total"], minutes(int(r["wall_ms"] or 0)),
-            r["img_per_s"]))
+            counts(r, "test"), minutes(int(r["wall_ms"] or 0)), r["img_per_s"]))
 
 
 def main():
