@@ -12,17 +12,18 @@ The layers are read from the "# Block k: C(a→b) @H, ... head MP(kh,kw;ph,pw)",
 "# FC block: L(a→b)" comments that tools/gen_models.py writes into each model file.
 
 PyTorch is NOT a nitro dependency and is not in ./bazelw's PACKAGES: install Debian's package by hand,
-  apt-get install -y --no-install-recommends python3-torch
+with OpenBLAS (Debian's torch calls whichever libblas.so.3 is installed, and the reference BLAS that
+python3-torch pulls in by itself makes its Linear layers ten times slower),
+  apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread
 and run this with the Debian interpreter, /usr/bin/python3 (a pyenv python3 on PATH does not see it).
-Without torch the script prints that it skipped and exits 0.
+The script prints the BLAS library it loaded. Without torch it prints that it skipped and exits 0.
 
   /usr/bin/python3 bench/pytorch_vgg8b.py [--threads=2] [--batch=64] [--steps=3] [--models=vgg8b_mnist,vgg8b_cifar10]
 """
-import argparse
-import os
 import re
 import sys
-import time
+
+from torch_peer import bench_main
 
 BLOCK_RE = re.compile(r"^# Block (\d+): C\((\d+)→(\d+)\) @(\d+),.*head MP\((\d+),(\d+);(\d+),(\d+)\)")
 POOL_RE = re.compile(r"^# MaxPool\(2,2\) (\d+)→(\d+)")
@@ -104,38 +105,16 @@ def make_step(torch, mode, net, blocks, x, t):
     return {"local": local, "backprop": backprop, "inference": inference}[mode]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--steps", type=int, default=3)
-    ap.add_argument("--models", default="vgg8b_mnist,vgg8b_cifar10")
-    args = ap.parse_args()
-    try:
-        import torch
-    except ImportError:
-        print("pytorch: skipped (import torch failed; apt-get install -y --no-install-recommends python3-torch, "
-              "then run with /usr/bin/python3)")
-        return 0
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models")
-    print(f"pytorch {torch.__version__} float32, {args.threads} threads, batch {args.batch}, {args.steps} steps")
-    for name in args.models.split(","):
-        shape, blocks, fc = read_model(os.path.join(root, name + ".pbtxt"))
-        net = build(torch, shape, blocks, fc)
-        x = torch.randn(args.batch, *shape)
-        t = torch.nn.functional.one_hot(torch.randint(0, 10, (args.batch,)), 10).float()
-        for mode in ("local", "backprop", "inference"):
-            step = make_step(torch, mode, net, blocks, x, t)
-            step()  # warm-up: oneDNN primitive creation, allocations
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                step()
-            secs = (time.perf_counter() - start) / args.steps
-            print(f"pytorch {name} {mode}: {args.batch / secs:.1f} img/s ({secs * 1000:.0f} ms/step)")
-    return 0
+def prepare(torch, path, batch):
+    shape, blocks, fc = read_model(path)
+    net = build(torch, shape, blocks, fc)
+    x = torch.randn(batch, *shape)
+    t = torch.nn.functional.one_hot(torch.randint(0, 10, (batch,)), 10).float()
+    return lambda mode: make_step(torch, mode, net, blocks, x, t)
 
+
+def main():
+    return bench_main(__doc__, "vgg8b_mnist,vgg8b_cifar10", prepare)
 
 if __name__ == "__main__":
     sys.exit(main())
