@@ -11,11 +11,11 @@ count as nitro's train_step_bench, in three modes, printing img/s:
 The layers are read from the "# Block k: C(a→b) @H, ... head MP(kh,kw;ph,pw)", "# MaxPool(2,2)" and
 "# FC block: L(a→b)" comments that tools/gen_models.py writes into each model file.
 
-PyTorch is NOT a nitro dependency and is not in ./bazelw's PACKAGES: install Debian's package by hand,
-with OpenBLAS (Debian's torch calls whichever libblas.so.3 is installed, and the reference BLAS that
-python3-torch pulls in by itself makes its Linear layers ten times slower),
-  apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread
-and run this with the Debian interpreter, /usr/bin/python3 (a pyenv python3 on PATH does not see it).
+PyTorch is NOT a nitro dependency and is not in ./bazelw's PACKAGES. bench/run.sh installs Debian's
+package with OpenBLAS on first use (Debian's torch calls whichever libblas.so.3 is installed, and the
+reference BLAS that python3-torch pulls in by itself makes its Linear layers ten times slower):
+  tools/install_debian_packages.sh bench/run.sh python3-torch libopenblas0-pthread
+Run this with the Debian interpreter, /usr/bin/python3 (a pyenv python3 on PATH does not see it).
 The script prints the BLAS library it loaded. Without torch it prints that it skipped and exits 0.
 
   /usr/bin/python3 bench/pytorch_vgg8b.py [--threads=2] [--batch=64] [--steps=3] [--models=vgg8b_mnist,vgg8b_cifar10]

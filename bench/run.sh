@@ -5,7 +5,7 @@
 # of this CPU (vpmaddwd, and vpdpwssd where AVX-512 VNNI exists), the forward conv kernels per VGG8B
 # CIFAR-10 layer and tier as a share of that peak (bench/conv_bench), ConvBlockGrad ms/step, the share
 # of the step taken by MaxPool2D and the element-wise ops, and the PyTorch float32 comparison
-# (bench/pytorch_vgg8b.py, when Debian's python3-torch is installed; it says so when it skipped).
+# (bench/pytorch_vgg8b.py; installs Debian's python3-torch and OpenBLAS on first use).
 # Takes several minutes on 2 cores; on a shared machine the numbers are noisy (compare cpu% columns).
 #
 #   bench/run.sh [STEPS_MLP] [STEPS_VGG]
@@ -29,6 +29,10 @@ for model in mlp1_mnist vgg8b_mnist vgg8b_cifar10; do
   done
 done
 echo "== pytorch (float32)"
+# The peer: Debian's torch, on OpenBLAS (with the reference BLAS its Linear layers are 10x slow).
+# A machine without the packages or apt gets "pytorch: skipped" and the rest of the table.
+tools/install_debian_packages.sh bench/run.sh python3-torch libopenblas0-pthread ||
+  echo "bench/run.sh: could not install python3-torch; the PyTorch comparison will be skipped" >&2
 PY=/usr/bin/python3; [[ -x $PY ]] || PY=python3
 "$PY" bench/pytorch_vgg8b.py --threads=2 --batch=64 | tee "$LOG/torch"
 

@@ -29,15 +29,15 @@ def import_torch():
     try:
         import torch
     except ImportError:
-        print("pytorch: skipped (import torch failed; apt-get install -y --no-install-recommends python3-torch, "
-              "then run with /usr/bin/python3)")
+        print("pytorch: skipped (import torch failed; tools/install_debian_packages.sh me python3-torch "
+              "libopenblas0-pthread, then run with /usr/bin/python3)")
         return None
     torch.ones(8, 8) @ torch.ones(8, 8)  # loads the BLAS library
     blas = loaded_blas()
     print(f"pytorch blas: {blas or 'not found in /proc/self/maps'}")
     if blas and "openblas" not in blas and "mkl" not in blas:
         print("pytorch blas: WARNING: the reference BLAS, not a peer for Linear layers; "
-              "apt-get install -y --no-install-recommends libopenblas0-pthread")
+              "tools/install_debian_packages.sh me libopenblas0-pthread")
     return torch
 
 
