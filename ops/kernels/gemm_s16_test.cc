@@ -191,6 +191,28 @@ TEST(GemmS16, LinearWeightGradWrapsLikeReference) {
   EXPECT_EQ(g, std::vector<int32_t>(4, 7));  // nothing written
 }
 
+// The weights are packed 16 at a time where they can be: a single weight outside int16, at any
+// position of a row (vector body, pair tail, odd last column) and in any row, must still turn the
+// second plane on.
+TEST(GemmS16, OneWideWeightAnywhereTakesTheSecondPlane) {
+  std::mt19937_64 gen(13);
+  const int64_t B = 3, O = 3;
+  for (GemmTier tier : RunnableGemmTiers()) {
+    for (int64_t I : {16, 33, 47, 64}) {
+      for (int64_t p = 0; p < O * I; ++p) {
+        SCOPED_TRACE(testing::Message() << Label(tier) << " I " << I << " wide weight at " << p);
+        auto w = Random<int32_t>(gen, O * I, INT16_MIN, INT16_MAX);
+        w[p] = p % 2 ? INT16_MAX + 1 : INT16_MIN - 1;
+        auto x = Random<int16_t>(gen, B * I, INT16_MIN, INT16_MAX);
+        std::vector<int32_t> want(B * O), got(B * O);
+        LinearForward(x.data(), w.data(), want.data(), B, I, O);
+        ASSERT_TRUE(LinearForwardS16(x.data(), w.data(), got.data(), B, I, O, tier));
+        ASSERT_EQ(want, got);
+      }
+    }
+  }
+}
+
 // The weight split at the int16 boundary and at the ends of int32, one weight at a time.
 TEST(GemmS16, PlaneSplitIsExactAtBoundaries) {
   const int32_t special[] = {
