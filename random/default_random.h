@@ -17,7 +17,7 @@
 
 namespace nitro {
 
-class DefaultRandom : public RandomSource {
+class DefaultRandom final : public RandomSource {
  public:
   // pcg32_srandom(seed, stream): different streams give independent sequences for one seed.
   explicit DefaultRandom(uint64_t seed, uint64_t stream = 0);

@@ -46,12 +46,18 @@ void NumpyRandom::Seed(uint32_t seed) {
 }
 
 void NumpyRandom::Twist() {
+  // mt[i] = mt[(i + 397) mod 624] ^ (y >> 1) ^ (y odd ? A : 0), y = the top bit of mt[i] and the
+  // low 31 bits of mt[(i + 1) mod 624], for i = 0..623 in order. The three loops are that one
+  // with the indices' wrap-around taken out of the loop bodies.
   constexpr int kShift = 397;
-  constexpr uint32_t kMatrixA = 0x9908b0dfu;
-  for (int i = 0; i < kStateWords; ++i) {
-    const uint32_t y = (mt_[i] & 0x80000000u) | (mt_[(i + 1) % kStateWords] & 0x7fffffffu);
-    mt_[i] = mt_[(i + kShift) % kStateWords] ^ (y >> 1) ^ ((y & 1u) ? kMatrixA : 0u);
-  }
+  auto next = [this](int i, int i1, int im) {
+    const uint32_t y = (mt_[i] & 0x80000000u) | (mt_[i1] & 0x7fffffffu);
+    mt_[i] = mt_[im] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+  };
+  int i = 0;
+  for (; i < kStateWords - kShift; ++i) next(i, i + 1, i + kShift);
+  for (; i < kStateWords - 1; ++i) next(i, i + 1, i + kShift - kStateWords);
+  next(kStateWords - 1, 0, kShift - 1);
   pos_ = 0;
 }
 
@@ -76,7 +82,11 @@ void NumpyRandom::Shuffle(std::vector<int64_t>& v) { ShuffleVector(*this, v); }
 bool NumpyRandom::SupportsBernoulli(int64_t p_per_million) { return FindThreshold(p_per_million) != nullptr; }
 
 int NumpyRandom::Bernoulli(int64_t p_per_million) {
-  if (const BinomialThreshold* t = FindThreshold(p_per_million)) {
+  if (p_per_million != last_p_per_million_) {
+    last_threshold_ = FindThreshold(p_per_million);
+    last_p_per_million_ = p_per_million;
+  }
+  if (const auto* t = static_cast<const BinomialThreshold*>(last_threshold_)) {
     for (;;) {
       const uint64_t k = NextDouble53();
       int x;

@@ -16,7 +16,7 @@
 
 namespace nitro {
 
-class NumpyRandom : public RandomSource {
+class NumpyRandom final : public RandomSource {
  public:
   // Same as np.random.seed(seed) for 0 <= seed < 2^32 (MT19937 init_genrand).
   explicit NumpyRandom(uint32_t seed);
@@ -63,6 +63,9 @@ class NumpyRandom : public RandomSource {
   std::array<uint32_t, kStateWords> mt_;
   int pos_ = kStateWords;
   absl::Status status_;
+  // The threshold entry of the last Bernoulli p (a dropout layer asks for the same p per element).
+  const void* last_threshold_ = nullptr;
+  int64_t last_p_per_million_ = -1;
 };
 
 }  // namespace nitro

@@ -7,12 +7,6 @@
 
 namespace nitro {
 
-uint64_t Next53(RandomSource& rng) {
-  const uint64_t a = rng.NextU32() >> 5;  // the first word drawn: the high 27 bits
-  const uint64_t b = rng.NextU32() >> 6;
-  return (a << 26) + b;
-}
-
 uint32_t MaskedBounded(RandomSource& rng, uint32_t r) {
   if (r == 0) return 0;
   uint32_t mask = r;

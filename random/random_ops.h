@@ -16,8 +16,14 @@
 namespace nitro {
 
 // A uniform 53-bit integer k = (a << 26) + b from two words, a = first >> 5 (27 bits) and
-// b = second >> 6 (26 bits): numpy's next_double() is exactly k / 2^53.
-uint64_t Next53(RandomSource& rng);
+// b = second >> 6 (26 bits): numpy's next_double() is exactly k / 2^53. A template, so that a
+// final RandomSource (NumpyRandom, DefaultRandom) draws its two words without virtual calls.
+template <typename Rng>
+uint64_t Next53(Rng& rng) {
+  const uint64_t a = rng.NextU32() >> 5;  // the first word drawn: the high 27 bits
+  const uint64_t b = rng.NextU32() >> 6;
+  return (a << 26) + b;
+}
 
 // A uniform integer in [0, r] by masked rejection: mask = r with every bit below its highest set
 // bit set; draw v = NextU32() & mask until v <= r. No draw is made when r == 0. Each try succeeds
