@@ -566,7 +566,7 @@ struct LinearRows {
 // the Lo16 parts; false for the Hi16 ones). On a little-endian target a pair word is its two int16
 // halves in memory order, so 16 values become 8 words in one vector conversion, which wraps to
 // the low 16 bits like Lo16 (2.5x the scalar loop on a 3000 x 3000 matrix, one thread); the rest
-// takes the scalar loop.
+// takes PairWords, the scalar form.
 bool PairWordsOfParts(const int32_t* src, int64_t n, bool hi, int32_t* dst) {
   bool wide = false;
   int64_t i = 0;
@@ -590,14 +590,7 @@ bool PairWordsOfParts(const int32_t* src, int64_t n, bool hi, int32_t* dst) {
   }
   for (int k = 0; k < 16; ++k) wide |= lost[k] != 0;
 #endif
-  for (; i < n; i += 2) {
-    if (hi) {
-      dst[i / 2] = Word(Hi16(src[i]), Hi16(src[i + 1]));
-    } else {
-      dst[i / 2] = Word(src[i], src[i + 1]);
-      wide |= (src[i] != Lo16(src[i])) | (src[i + 1] != Lo16(src[i + 1]));
-    }
-  }
+  if (i < n) wide |= PairWords(src + i, src + i + 1, 2, (n - i) / 2, hi, reinterpret_cast<uint32_t*>(dst + i / 2));
   return wide;
 }
 
@@ -606,8 +599,8 @@ bool PairWordsOfParts(const int32_t* src, int64_t n, bool hi, int32_t* dst) {
 bool RowPairWords(const int32_t* src, int64_t I, bool hi, int32_t* dst) {
   bool wide = PairWordsOfParts(src, I - I % 2, hi, dst);
   if (I % 2) {
-    dst[I / 2] = Word(hi ? Hi16(src[I - 1]) : src[I - 1], 0);
-    wide |= !hi && src[I - 1] != Lo16(src[I - 1]);
+    wide |= PairWords(src + I - 1, static_cast<const int32_t*>(nullptr), 1, 1, hi,
+                      reinterpret_cast<uint32_t*>(dst + I / 2));
   }
   return wide;
 }
